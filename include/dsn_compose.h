@@ -1,0 +1,29 @@
+/*
+ * dsn_compose - write the new human-readable part and Subject
+ *
+ * Builds the MIME part that replaces the first part of a DSN, and the
+ * encoded value of the new Subject.  Output is safe for 7-bit transport.
+ */
+#ifndef DSN_COMPOSE_H
+#define DSN_COMPOSE_H
+
+#include <glib.h>
+
+/*
+ * Append a text/plain part (header fields, empty line, content) holding
+ * text (UTF-8, "\n" line ends) to out.  Lines end in newline ("\r\n" or
+ * "\n").  language, when not NULL, becomes Content-Language.  The content
+ * never contains a line starting with "--" boundary.
+ */
+void    dsn_compose_part(const char *text, const char *language,
+                         const char *newline, const char *boundary,
+                         GString *out);
+
+/*
+ * Return the Subject value for text (UTF-8, one line): unchanged when it
+ * is printable ASCII, else RFC 2047 encoded words; folded with "\n\t"
+ * where a line would pass 78 characters.
+ */
+char   *dsn_compose_subject(const char *text);
+
+#endif

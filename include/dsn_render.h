@@ -1,0 +1,48 @@
+/*
+ * dsn_render - choose the texts for a DSN and expand them
+ *
+ * Decides the outcome (failure, delay, success) of a parsed DSN, picks
+ * each recipient's message by its status code, most specific pattern
+ * first, and expands the layout into the new Subject and text.
+ */
+#ifndef DSN_RENDER_H
+#define DSN_RENDER_H
+
+#include <glib.h>
+
+#include "dsn_config.h"
+#include "dsn_parse.h"
+
+/* Facts about the envelope and the MTA that the report does not hold. */
+struct dsn_render_context {
+    const char *sender;         /* the DSN's recipient; may be NULL */
+    const char *hostname;       /* MTA host name, or NULL */
+};
+
+struct dsn_render_result {
+    enum dsn_outcome outcome;
+    char   *subject;            /* UTF-8, one line */
+    GString *text;              /* UTF-8, "\n" line ends */
+    const char *language;       /* the layout's, or the default */
+};
+
+/* Return the outcome a report's Action and Status fields describe. */
+enum dsn_outcome dsn_render_outcome(const struct dsn_report *report);
+
+/*
+ * Return the message entry for a status code, or NULL when none of the
+ * config's patterns matches it.
+ */
+const struct dsn_config_message *
+dsn_render_select(const struct dsn_config *config,
+                  const struct dsn_status *status);
+
+/* Expand the layout for report into result. */
+void    dsn_render(const struct dsn_config *config,
+                   const struct dsn_report *report,
+                   const struct dsn_render_context *context,
+                   struct dsn_render_result *result);
+
+void    dsn_render_free(struct dsn_render_result *result);
+
+#endif

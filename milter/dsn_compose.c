@@ -1,0 +1,166 @@
+/*
+ * dsn_compose - write the new human-readable part and Subject
+ *
+ * Exports dsn_compose_part() and dsn_compose_subject().  Content that is
+ * ASCII with short lines goes out as 7bit; other content as
+ * quoted-printable, encoded by GMime.  A line of text that would look
+ * like the report's boundary delimiter forces base64, whose alphabet has
+ * no "-", so no text can end the part early.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "dsn_compose.h"
+#include "dsn_util.h"
+
+/* Longest line sent as 7bit; RFC 5322 allows 998, 78 is the custom. */
+#define DSN_COMPOSE_MAX_7BIT_LINE       998
+
+/* Return true when text is ASCII with no line over the 7bit limit. */
+static bool dsn_compose_is_7bit(const char *text)
+{
+    size_t  line = 0;
+
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
+        if (*p >= 0x80 || (*p < 0x20 && *p != '\n' && *p != '\t'))
+            return (false);
+        line = *p == '\n' ? 0 : line + 1;
+        if (line > DSN_COMPOSE_MAX_7BIT_LINE)
+            return (false);
+    }
+    return (true);
+}
+
+/* Return a copy of text with "\r\n" and lone "\r" made "\n". */
+static GString *dsn_compose_normalize(const char *text)
+{
+    GString *out = g_string_sized_new(strlen(text) + 1);
+
+    for (const char *p = text; *p; p++) {
+        if (*p == '\r') {
+            if (p[1] != '\n')
+                g_string_append_c(out, '\n');
+            continue;
+        }
+        g_string_append_c(out, *p);
+    }
+    if (out->len == 0 || out->str[out->len - 1] != '\n')
+        g_string_append_c(out, '\n');
+    return (out);
+}
+
+/* Encode text with a GMime transfer encoding; "\n" line ends. */
+static GString *dsn_compose_encode(const GString *text,
+                                   GMimeContentEncoding encoding)
+{
+    GMimeEncoding state;
+    GString *out;
+    size_t  n;
+
+    g_mime_encoding_init_encode(&state, encoding);
+    out = g_string_sized_new(g_mime_encoding_outlen(&state, text->len) + 1);
+    n = g_mime_encoding_flush(&state, text->str, text->len, out->str);
+    out->str[n] = 0;
+    out->len = n;
+    return (out);
+}
+
+/* Return true when some line of text starts with "--" boundary. */
+static bool dsn_compose_has_delimiter(const GString *text,
+                                      const char *boundary)
+{
+    char   *dash = g_strconcat("--", boundary, NULL);
+    size_t  dash_len = strlen(dash);
+    const char *p = text->str;
+    const char *end = text->str + text->len;
+    bool    found = false;
+
+    while (p < end && !found) {
+        const char *hit = dsn_util_memmem(p, end - p, dash, dash_len);
+
+        if (hit == NULL)
+            break;
+        found = (hit == text->str || hit[-1] == '\n');
+        p = hit + 1;
+    }
+    g_free(dash);
+    return (found);
+}
+
+/* Append text to out with each "\n" written as newline. */
+static void dsn_compose_lines(GString *out, const GString *text,
+                              const char *newline)
+{
+    if (strcmp(newline, "\n") == 0) {
+        g_string_append_len(out, text->str, text->len);
+        return;
+    }
+    for (size_t i = 0; i < text->len; i++) {
+        if (text->str[i] == '\n')
+            g_string_append(out, newline);
+        else
+            g_string_append_c(out, text->str[i]);
+    }
+}
+
+void    dsn_compose_part(const char *text, const char *language,
+                         const char *newline, const char *boundary,
+                         GString *out)
+{
+    GString *plain = dsn_compose_normalize(text);
+    GMimeContentEncoding encoding = GMIME_CONTENT_ENCODING_7BIT;
+    GString *content = NULL;
+    bool    ascii = dsn_compose_is_7bit(plain->str);
+
+    dsn_util_gmime_init();
+    if (!ascii)
+        encoding = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
+    if (dsn_compose_has_delimiter(plain, boundary))
+        encoding = GMIME_CONTENT_ENCODING_BASE64;
+    if (encoding != GMIME_CONTENT_ENCODING_7BIT)
+        content = dsn_compose_encode(plain, encoding);
+
+    g_string_append_printf(out, "Content-Description: Notification%s"
+                           "Content-Type: text/plain; charset=%s%s",
+                           newline, ascii ? "us-ascii" : "utf-8", newline);
+    g_string_append_printf(out, "Content-Transfer-Encoding: %s%s",
+                           g_mime_content_encoding_to_string(encoding),
+                           newline);
+    if (language && *language)
+        g_string_append_printf(out, "Content-Language: %s%s", language,
+                               newline);
+    g_string_append(out, newline);
+    dsn_compose_lines(out, content ? content : plain, newline);
+    if (content)
+        g_string_free(content, TRUE);
+    g_string_free(plain, TRUE);
+}
+
+char   *dsn_compose_subject(const char *text)
+{
+    char   *clean = dsn_util_sanitize(text, -1);
+    char   *encoded;
+    char   *header;
+    char   *folded;
+    size_t  len;
+    char   *value;
+
+    dsn_util_gmime_init();
+    encoded = g_mime_utils_header_encode_text(NULL, clean, "utf-8");
+    header = g_strconcat("Subject: ", encoded, NULL);
+    folded = g_mime_utils_unstructured_header_fold(NULL, NULL, header);
+    len = strlen(folded);
+    while (len > 0 && (folded[len - 1] == '\n' || folded[len - 1] == '\r'))
+        folded[--len] = 0;
+    value = g_strdup(folded + strlen("Subject: "));
+    for (char *p = value; *p; p++)
+        if (*p == '\n' && (p[1] == ' '))
+            p[1] = '\t';
+    g_free(folded);
+    g_free(header);
+    g_free(encoded);
+    g_free(clean);
+    return (value);
+}

@@ -1,0 +1,213 @@
+/*
+ * dsn-milter - rewrite delivery status notifications from templates
+ *
+ * Start-up: parse options, load the config (fatal on error), open the
+ * milter socket, detach unless -f, write the pid file, drop privileges,
+ * then run libmilter until SIGTERM or SIGINT.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "dsn_config.h"
+#include "dsn_milter.h"
+
+#ifndef DSN_MILTER_DEFAULT_SOCKET
+#define DSN_MILTER_DEFAULT_SOCKET "unix:/run/dsn-milter/dsn-milter.sock"
+#endif
+
+struct dsn_milter_options {
+    const char *config_path;
+    const char *socket;
+    const char *user;
+    const char *pidfile;
+    bool    foreground;
+    int     timeout;
+};
+
+static void dsn_milter_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: dsn-milter [-f] [-v] [-c FILE] [-p SOCKET] [-u USER]"
+            " [-P PIDFILE]\n"
+            "                  [-t SECONDS]\n"
+            "\n"
+            "  -c, --config FILE    config file (default %s)\n"
+            "  -p, --socket SPEC    unix:/path, inet:PORT@HOST or"
+            " inet6:PORT@HOST\n"
+            "                       (default %s)\n"
+            "  -f, --foreground     stay in the foreground and log to"
+            " stderr too\n"
+            "  -u, --user USER      run as USER after opening the socket\n"
+            "  -P, --pidfile FILE   write the process ID to FILE\n"
+            "  -t, --timeout SECS   MTA I/O timeout in seconds (default"
+            " 7210)\n"
+            "  -v, --verbose        log more; twice for debug\n"
+            "  -h, --help           show this help\n"
+            "  -V, --version        show the version\n",
+            DSN_CONFIG_DEFAULT_PATH, DSN_MILTER_DEFAULT_SOCKET);
+}
+
+/* Parse the command line; exit on a usage error. */
+static void dsn_milter_options(int argc, char **argv,
+                               struct dsn_milter_options *opts)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"socket", required_argument, NULL, 'p'},
+        {"foreground", no_argument, NULL, 'f'},
+        {"user", required_argument, NULL, 'u'},
+        {"pidfile", required_argument, NULL, 'P'},
+        {"timeout", required_argument, NULL, 't'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    char   *end;
+    int     ch;
+
+    while ((ch = getopt_long(argc, argv, "c:p:fu:P:t:vhV", longopts,
+                             NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            opts->config_path = optarg;
+            break;
+        case 'p':
+            opts->socket = optarg;
+            break;
+        case 'f':
+            opts->foreground = true;
+            break;
+        case 'u':
+            opts->user = optarg;
+            break;
+        case 'P':
+            opts->pidfile = optarg;
+            break;
+        case 't':
+            opts->timeout = (int) strtol(optarg, &end, 10);
+            if (*end || opts->timeout <= 0) {
+                fprintf(stderr, "dsn-milter: invalid timeout \"%s\"; give"
+                        " a number of seconds\n", optarg);
+                exit(1);
+            }
+            break;
+        case 'v':
+            dsn_milter_verbose++;
+            break;
+        case 'h':
+            dsn_milter_usage(stdout);
+            exit(0);
+        case 'V':
+            printf("dsn-milter %s\n", PACKAGE_VERSION);
+            exit(0);
+        default:
+            dsn_milter_usage(stderr);
+            exit(1);
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "dsn-milter: unexpected argument \"%s\"\n",
+                argv[optind]);
+        exit(1);
+    }
+}
+
+/* Switch to user and its groups; return false with a message on error. */
+static bool dsn_milter_drop(const char *user)
+{
+    struct passwd *pw = getpwnam(user);
+
+    if (pw == NULL) {
+        fprintf(stderr, "dsn-milter: user \"%s\" not found; create it or"
+                " name another with -u\n", user);
+        return (false);
+    }
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0
+        || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+        fprintf(stderr, "dsn-milter: cannot switch to user \"%s\": %s\n",
+                user, strerror(errno));
+        return (false);
+    }
+    return (true);
+}
+
+static bool dsn_milter_write_pidfile(const char *path)
+{
+    FILE   *fp = fopen(path, "w");
+
+    if (fp == NULL || fprintf(fp, "%ld\n", (long) getpid()) < 0
+        || fclose(fp) != 0) {
+        fprintf(stderr, "dsn-milter: cannot write pid file %s: %s\n", path,
+                strerror(errno));
+        return (false);
+    }
+    return (true);
+}
+
+/* Register with libmilter and open the socket as the starting user. */
+static bool dsn_milter_open(const struct dsn_milter_options *opts)
+{
+    if (smfi_register(dsn_milter_desc) != MI_SUCCESS) {
+        fprintf(stderr, "dsn-milter: smfi_register failed\n");
+        return (false);
+    }
+    if (smfi_setconn((char *) opts->socket) != MI_SUCCESS
+        || smfi_settimeout(opts->timeout) != MI_SUCCESS) {
+        fprintf(stderr, "dsn-milter: invalid socket \"%s\"; use"
+                " unix:/path or inet:PORT@HOST\n", opts->socket);
+        return (false);
+    }
+    if (smfi_opensocket(true) != MI_SUCCESS) {
+        fprintf(stderr, "dsn-milter: cannot open socket %s: %s; check the"
+                " directory exists and no other milter uses it\n",
+                opts->socket, strerror(errno));
+        return (false);
+    }
+    return (true);
+}
+
+int     main(int argc, char **argv)
+{
+    struct dsn_milter_options opts = {
+        .config_path = DSN_CONFIG_DEFAULT_PATH,
+        .socket = DSN_MILTER_DEFAULT_SOCKET,
+        .timeout = 7210,
+    };
+    int     rc;
+
+    dsn_milter_options(argc, argv, &opts);
+    openlog("dsn-milter", LOG_PID | (opts.foreground ? LOG_PERROR : 0),
+            LOG_MAIL);
+    setlogmask(LOG_UPTO(dsn_milter_verbose > 1 ? LOG_DEBUG
+                        : dsn_milter_verbose ? LOG_INFO : LOG_NOTICE));
+    if (!dsn_milter_init(opts.config_path))
+        return (1);
+    umask(007);
+    if (!dsn_milter_open(&opts))
+        return (1);
+    if (!opts.foreground && daemon(0, 0) != 0) {
+        fprintf(stderr, "dsn-milter: cannot detach: %s\n", strerror(errno));
+        return (1);
+    }
+    if (opts.pidfile && !dsn_milter_write_pidfile(opts.pidfile))
+        return (1);
+    if (opts.user && !dsn_milter_drop(opts.user))
+        return (1);
+    syslog(LOG_NOTICE, "starting dsn-milter %s on %s with %s",
+           PACKAGE_VERSION, opts.socket, opts.config_path);
+    rc = smfi_main();
+    syslog(LOG_NOTICE, "stopping dsn-milter");
+    dsn_milter_shutdown();
+    return (rc == MI_SUCCESS ? 0 : 1);
+}

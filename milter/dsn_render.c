@@ -1,0 +1,246 @@
+/*
+ * dsn_render - choose the texts for a DSN and expand them
+ *
+ * Exports dsn_render_outcome(), dsn_render_select(), dsn_render() and
+ * dsn_render_free().  A recipient whose code matches no message entry
+ * gets the standard RFC 3463 description of the code as its text.
+ * Values taken from the DSN are already sanitized by dsn_parse; values
+ * of the form "type; value" (Remote-MTA, Diagnostic-Code) are shown
+ * without the type.
+ */
+#include <string.h>
+
+#include "dsn_render.h"
+#include "dsn_util.h"
+
+/* What a lookup needs: the whole report and the recipient in hand. */
+struct dsn_render_vars {
+    const struct dsn_config *config;
+    const struct dsn_report *report;
+    const struct dsn_recipient *recipient;
+    const char *sender;
+    const char *reporting_host;
+    const char *postmaster;
+    const char *message;        /* rendered code text, in blocks */
+    const char *recipients;     /* joined blocks, in the layout */
+    char    count[24];
+    char    status[16];
+};
+
+enum dsn_outcome dsn_render_outcome(const struct dsn_report *report)
+{
+    bool    delayed = false;
+
+    for (size_t i = 0; i < report->recipient_count; i++) {
+        const struct dsn_recipient *r = &report->recipients[i];
+        const char *action = r->action ? r->action : "";
+
+        if (strcmp(action, "failed") == 0)
+            return (DSN_OUTCOME_FAILURE);
+        if (strcmp(action, "delayed") == 0)
+            delayed = true;
+        else if (*action == 0 && r->status.code_class == 5)
+            return (DSN_OUTCOME_FAILURE);
+        else if (*action == 0 && r->status.code_class == 4)
+            delayed = true;
+    }
+    return (delayed ? DSN_OUTCOME_DELAY : DSN_OUTCOME_SUCCESS);
+}
+
+const struct dsn_config_message *
+dsn_render_select(const struct dsn_config *config,
+                  const struct dsn_status *status)
+{
+    const struct dsn_config_message *best = NULL;
+    int     best_rank = -1;
+
+    for (size_t i = 0; i < config->message_count; i++) {
+        const struct dsn_config_message *m = &config->messages[i];
+        int     rank = dsn_status_match(&m->pattern, status);
+
+        if (rank > best_rank) {
+            best = m;
+            best_rank = rank;
+        }
+    }
+    return (best);
+}
+
+/* Return value without a leading "type;" such as "dns;" or "smtp;". */
+static const char *dsn_render_untyped(const char *value)
+{
+    const char *semi;
+
+    if (value == NULL)
+        return (NULL);
+    semi = strchr(value, ';');
+    if (semi == NULL)
+        return (value);
+    for (const char *p = value; p < semi; p++)
+        if (!g_ascii_isalnum(*p) && *p != '-')
+            return (value);
+    semi++;
+    while (*semi == ' ')
+        semi++;
+    return (semi);
+}
+
+static const char *dsn_render_recipient_var(struct dsn_render_vars *v,
+                                            enum dsn_template_var var)
+{
+    const struct dsn_recipient *r = v->recipient;
+
+    if (r == NULL)
+        return (NULL);
+    switch (var) {
+    case DSN_VAR_RECIPIENT:
+        return (r->address);
+    case DSN_VAR_FINAL_RECIPIENT:
+        return (r->final_recipient);
+    case DSN_VAR_ORIGINAL_RECIPIENT:
+        return (dsn_render_untyped(r->original_recipient));
+    case DSN_VAR_ACTION:
+        return (r->action);
+    case DSN_VAR_STATUS:
+        return (dsn_status_format(&r->status, v->status, sizeof(v->status)));
+    case DSN_VAR_STATUS_DESCRIPTION:
+        return (dsn_status_describe(&r->status));
+    case DSN_VAR_REMOTE_MTA:
+        return (dsn_render_untyped(r->remote_mta));
+    case DSN_VAR_DIAGNOSTIC_CODE:
+        return (dsn_render_untyped(r->diagnostic_code));
+    case DSN_VAR_LAST_ATTEMPT_DATE:
+        return (r->last_attempt_date);
+    case DSN_VAR_WILL_RETRY_UNTIL:
+        return (r->will_retry_until);
+    default:
+        return (NULL);
+    }
+}
+
+static const char *dsn_render_lookup(void *context,
+                                     enum dsn_template_var var)
+{
+    struct dsn_render_vars *v = context;
+    const struct dsn_report *rep = v->report;
+
+    switch (var) {
+    case DSN_VAR_SENDER:
+        return (v->sender);
+    case DSN_VAR_POSTMASTER:
+        return (v->postmaster);
+    case DSN_VAR_REPORTING_HOST:
+        return (v->reporting_host);
+    case DSN_VAR_REPORTING_MTA:
+        return (dsn_render_untyped(rep->reporting_mta));
+    case DSN_VAR_ORIGINAL_ENVELOPE_ID:
+        return (rep->original_envelope_id);
+    case DSN_VAR_ARRIVAL_DATE:
+        return (rep->arrival_date);
+    case DSN_VAR_RECEIVED_FROM_MTA:
+        return (dsn_render_untyped(rep->received_from_mta));
+    case DSN_VAR_QUEUE_ID:
+        return (rep->postfix_queue_id);
+    case DSN_VAR_ORIGINAL_SUBJECT:
+        return (rep->original_subject);
+    case DSN_VAR_ORIGINAL_FROM:
+        return (rep->original_from);
+    case DSN_VAR_ORIGINAL_TO:
+        return (rep->original_to);
+    case DSN_VAR_ORIGINAL_DATE:
+        return (rep->original_date);
+    case DSN_VAR_ORIGINAL_MESSAGE_ID:
+        return (rep->original_message_id);
+    case DSN_VAR_ORIGINAL_CONTENT_LANGUAGE:
+        return (rep->original_content_language);
+    case DSN_VAR_RECIPIENT_COUNT:
+        return (v->count);
+    case DSN_VAR_MESSAGE:
+        return (v->message);
+    case DSN_VAR_RECIPIENTS:
+        return (v->recipients);
+    default:
+        return (dsn_render_recipient_var(v, var));
+    }
+}
+
+/* Append the block of one recipient to out. */
+static void dsn_render_block(const struct dsn_config *config,
+                             const struct dsn_config_layout *layout,
+                             struct dsn_render_vars *v, GString *out)
+{
+    const struct dsn_config_message *m;
+    GString *message = g_string_new(NULL);
+
+    m = dsn_render_select(config, &v->recipient->status);
+    if (m)
+        dsn_template_expand(m->text, message, dsn_render_lookup, v);
+    else
+        g_string_append(message, dsn_status_describe(&v->recipient->status));
+    v->message = message->str;
+    dsn_template_expand(layout->recipient, out, dsn_render_lookup, v);
+    v->message = NULL;
+    g_string_free(message, TRUE);
+}
+
+/* Return the host name to show: config, MTA, report, then this host. */
+static const char *dsn_render_host(const struct dsn_config *config,
+                                   const struct dsn_report *report,
+                                   const struct dsn_render_context *context)
+{
+    if (config->reporting_host)
+        return (config->reporting_host);
+    if (context->hostname && *context->hostname)
+        return (context->hostname);
+    if (report->reporting_mta)
+        return (dsn_render_untyped(report->reporting_mta));
+    return (g_get_host_name());
+}
+
+void    dsn_render(const struct dsn_config *config,
+                   const struct dsn_report *report,
+                   const struct dsn_render_context *context,
+                   struct dsn_render_result *result)
+{
+    struct dsn_render_vars v = {
+        .config = config, .report = report,
+        .sender = context->sender,
+    };
+    const struct dsn_config_layout *layout;
+    GString *blocks = g_string_new(NULL);
+    GString *subject = g_string_new(NULL);
+    char   *postmaster = NULL;
+
+    result->outcome = dsn_render_outcome(report);
+    layout = &config->layouts[result->outcome];
+    v.reporting_host = dsn_render_host(config, report, context);
+    if (strchr(config->postmaster, '@') == NULL)
+        postmaster = g_strconcat(config->postmaster, "@", v.reporting_host,
+                                 NULL);
+    v.postmaster = postmaster ? postmaster : config->postmaster;
+    g_snprintf(v.count, sizeof(v.count), "%zu", report->recipient_count);
+
+    for (size_t i = 0; i < report->recipient_count; i++) {
+        v.recipient = &report->recipients[i];
+        dsn_render_block(config, layout, &v, blocks);
+    }
+    v.recipient = NULL;
+    v.recipients = blocks->str;
+    result->text = g_string_new(NULL);
+    dsn_template_expand(layout->text, result->text, dsn_render_lookup, &v);
+    dsn_template_expand(layout->subject, subject, dsn_render_lookup, &v);
+    result->subject = dsn_util_sanitize(subject->str, (long) subject->len);
+    result->language = layout->language ? layout->language
+        : config->default_language;
+    g_string_free(subject, TRUE);
+    g_string_free(blocks, TRUE);
+    g_free(postmaster);
+}
+
+void    dsn_render_free(struct dsn_render_result *result)
+{
+    g_free(result->subject);
+    if (result->text)
+        g_string_free(result->text, TRUE);
+    memset(result, 0, sizeof(*result));
+}
