@@ -20,6 +20,15 @@ void    dsn_compose_part(const char *text, const char *language,
                          GString *out);
 
 /*
+ * Append a multipart/alternative part with a text/plain and a text/html
+ * alternative (RFC 2046 section 5.1.4), under a boundary that neither
+ * starts with boundary nor is its prefix.
+ */
+void    dsn_compose_alternative(const char *text, const char *html,
+                                const char *language, const char *newline,
+                                const char *boundary, GString *out);
+
+/*
  * Return the Subject value for text (UTF-8, one line): unchanged when it
  * is printable ASCII, else RFC 2047 encoded words; folded with "\n\t"
  * where a line would pass 78 characters.

@@ -18,7 +18,7 @@ bool    dsn_milter_init(const char *config_path);
 /* The filter description passed to smfi_register(). */
 extern struct smfiDesc dsn_milter_desc;
 
-/* Log verbosity: 0 notices and errors, 1 info, 2 debug. */
+/* Log verbosity: 0 up to info, 1 or more adds debug. */
 extern int dsn_milter_verbose;
 
 /* Release the config at exit. */

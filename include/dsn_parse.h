@@ -57,6 +57,16 @@ enum dsn_parse_kind {
     DSN_PARSE_DSN,              /* multipart/report delivery-status */
 };
 
+/* The type of the third part: what the DSN returns of the original. */
+enum dsn_parse_original_type {
+    DSN_ORIGINAL_NONE,          /* no third part, or not one of these */
+    DSN_ORIGINAL_MESSAGE,       /* message/rfc822 */
+    DSN_ORIGINAL_GLOBAL,        /* message/global */
+    DSN_ORIGINAL_HEADERS,       /* text/rfc822-headers */
+    DSN_ORIGINAL_GLOBAL_HEADERS,        /* message/global-headers */
+    DSN_ORIGINAL_ENCODED,       /* one of these, but transfer-encoded */
+};
+
 /* What a DSN contains, and where its parts are. */
 struct dsn_report {
     enum dsn_parse_kind kind;
@@ -90,7 +100,11 @@ struct dsn_report {
     struct dsn_span human;      /* first part: its header and content */
     struct dsn_span status_part;        /* whole delivery-status part */
     struct dsn_span status_content;     /* its content, after headers */
+    bool    status_encoded;     /* base64 or quoted-printable */
     struct dsn_span original_part;      /* returned message, to body end */
+    struct dsn_span original_content;   /* its content, to body end */
+    size_t  original_header_end;        /* end of its header block, or 0 */
+    enum dsn_parse_original_type original_type;
 };
 
 /*
@@ -108,6 +122,15 @@ int     dsn_parse_message(const struct dsn_headers *headers,
  * global-delivery-status; store its boundary (caller frees).
  */
 bool    dsn_parse_is_report(const char *content_type, char **boundary);
+
+/*
+ * Find where the returned message ends: the next boundary delimiter
+ * after its start.  Set original_part.end and original_content.end and
+ * return true, or return false when there is no delimiter.  Scans the
+ * whole returned message, so it is called only when its size matters.
+ */
+bool    dsn_parse_original_end(const char *body, size_t body_len,
+                               struct dsn_report *report);
 
 /* Release everything a report owns and zero it. */
 void    dsn_parse_free(struct dsn_report *report);

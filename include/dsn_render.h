@@ -17,13 +17,18 @@
 struct dsn_render_context {
     const char *sender;         /* the DSN's recipient; may be NULL */
     const char *hostname;       /* MTA host name, or NULL */
+    bool    original_truncated; /* the returned message is cut to headers */
+    enum dsn_audience audience;
+    const char *language;       /* from dsn_select_language(), or NULL */
+    bool    html;               /* also render an HTML version */
 };
 
 struct dsn_render_result {
     enum dsn_outcome outcome;
     char   *subject;            /* UTF-8, one line */
     GString *text;              /* UTF-8, "\n" line ends */
-    const char *language;       /* the layout's, or the default */
+    GString *html;              /* whole HTML document, or NULL */
+    const char *language;       /* of the texts chosen, or NULL */
 };
 
 /* Return the outcome a report's Action and Status fields describe. */

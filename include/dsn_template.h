@@ -35,6 +35,8 @@ enum dsn_template_var {
     DSN_VAR_ORIGINAL_MESSAGE_ID,
     DSN_VAR_ORIGINAL_CONTENT_LANGUAGE,
     DSN_VAR_RECIPIENT_COUNT,
+    DSN_VAR_ORIGINAL_TRUNCATED, /* "yes" when only headers are returned */
+    DSN_VAR_LANGUAGE,           /* the language chosen for the DSN */
     /* Per recipient: in message texts and the recipient block. */
     DSN_VAR_RECIPIENT,
     DSN_VAR_FINAL_RECIPIENT,

@@ -105,9 +105,13 @@ static void dsn_compose_lines(GString *out, const GString *text,
     }
 }
 
-void    dsn_compose_part(const char *text, const char *language,
-                         const char *newline, const char *boundary,
-                         GString *out)
+/*
+ * Append one text/SUBTYPE part.  avoid lists boundaries that no content
+ * line may start with (after "--"), NULL-terminated.
+ */
+static void dsn_compose_leaf(const char *text, const char *subtype,
+                             const char *language, const char *newline,
+                             const char *const *avoid, GString *out)
 {
     GString *plain = dsn_compose_normalize(text);
     GMimeContentEncoding encoding = GMIME_CONTENT_ENCODING_7BIT;
@@ -117,14 +121,17 @@ void    dsn_compose_part(const char *text, const char *language,
     dsn_util_gmime_init();
     if (!ascii)
         encoding = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
-    if (dsn_compose_has_delimiter(plain, boundary))
-        encoding = GMIME_CONTENT_ENCODING_BASE64;
+    for (const char *const *b = avoid; *b; b++)
+        if (dsn_compose_has_delimiter(plain, *b))
+            encoding = GMIME_CONTENT_ENCODING_BASE64;
     if (encoding != GMIME_CONTENT_ENCODING_7BIT)
         content = dsn_compose_encode(plain, encoding);
 
-    g_string_append_printf(out, "Content-Description: Notification%s"
-                           "Content-Type: text/plain; charset=%s%s",
-                           newline, ascii ? "us-ascii" : "utf-8", newline);
+    if (strcmp(subtype, "plain") == 0)
+        g_string_append_printf(out, "Content-Description: Notification%s",
+                               newline);
+    g_string_append_printf(out, "Content-Type: text/%s; charset=%s%s",
+                           subtype, ascii ? "us-ascii" : "utf-8", newline);
     g_string_append_printf(out, "Content-Transfer-Encoding: %s%s",
                            g_mime_content_encoding_to_string(encoding),
                            newline);
@@ -136,6 +143,49 @@ void    dsn_compose_part(const char *text, const char *language,
     if (content)
         g_string_free(content, TRUE);
     g_string_free(plain, TRUE);
+}
+
+void    dsn_compose_part(const char *text, const char *language,
+                         const char *newline, const char *boundary,
+                         GString *out)
+{
+    const char *avoid[] = {boundary, NULL};
+
+    dsn_compose_leaf(text, "plain", language, newline, avoid, out);
+}
+
+/* Return true when one boundary string starts with the other. */
+static bool dsn_compose_prefixed(const char *a, const char *b)
+{
+    size_t  n = strlen(a) < strlen(b) ? strlen(a) : strlen(b);
+
+    return (strncmp(a, b, n) == 0);
+}
+
+void    dsn_compose_alternative(const char *text, const char *html,
+                                const char *language, const char *newline,
+                                const char *boundary, GString *out)
+{
+    char    inner[64];
+    const char *avoid[3] = {boundary, inner, NULL};
+
+    do {
+        g_snprintf(inner, sizeof(inner), "=_dsn-milter_%08x%08x",
+                   g_random_int(), g_random_int());
+    } while (dsn_compose_prefixed(inner, boundary));
+
+    g_string_append_printf(out, "Content-Description: Notification%s"
+                           "Content-Type: multipart/alternative;%s"
+                           "\tboundary=\"%s\"%s", newline, newline, inner,
+                           newline);
+    if (language && *language)
+        g_string_append_printf(out, "Content-Language: %s%s", language,
+                               newline);
+    g_string_append_printf(out, "%s--%s%s", newline, inner, newline);
+    dsn_compose_leaf(text, "plain", language, newline, avoid, out);
+    g_string_append_printf(out, "%s--%s%s", newline, inner, newline);
+    dsn_compose_leaf(html, "html", language, newline, avoid, out);
+    g_string_append_printf(out, "%s--%s--%s", newline, inner, newline);
 }
 
 char   *dsn_compose_subject(const char *text)

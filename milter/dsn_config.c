@@ -14,6 +14,7 @@
 #include <libconfig.h>
 
 #include "dsn_config.h"
+#include "dsn_html.h"
 
 /* Loader state: the config being built and the error list. */
 struct dsn_config_loader {
@@ -30,15 +31,18 @@ static const char *const dsn_config_outcome_names[DSN_OUTCOME_COUNT + 1] = {
 
 static const char *const dsn_config_top_keys[] = {
     "postmaster", "reporting_host", "max_message_size", "rewrite_foreign",
-    "default_language", "messages", "layouts", NULL,
+    "default_language", "messages", "layouts", "languages",
+    "internal_domains", "internal_domains_file", "postmaster_copies",
+    "postmaster_copy_to", "internal", "external", NULL,
 };
 
 static const char *const dsn_config_message_keys[] = {
-    "code", "text", "language", "audience", NULL,
+    "code", "text", "html", "language", "audience", NULL,
 };
 
 static const char *const dsn_config_layout_keys[] = {
-    "subject", "text", "recipient", "language", NULL,
+    "subject", "text", "recipient", "html", "recipient_html", "language",
+    "audience", NULL,
 };
 
 /* Default recipient block of a layout that has none. */
@@ -224,16 +228,70 @@ static void dsn_config_check_duplicate(struct dsn_config_loader *loader,
     }
 }
 
-/* Read one entry of the messages list. */
+/* Compile the optional html member after checking its tags. */
+static struct dsn_template *
+dsn_config_html(struct dsn_config_loader *loader,
+                const config_setting_t *group, const char *name,
+                const char *where, unsigned scopes)
+{
+    const char *text = dsn_config_string(loader, group, name, where);
+    char    error[256];
+
+    if (text == NULL)
+        return (NULL);
+    if (!dsn_html_check(text, error, sizeof(error))) {
+        dsn_config_error(loader, config_setting_get_member(group, name),
+                         "%s%s: %s", where, name, error);
+        return (NULL);
+    }
+    return (dsn_config_template(loader, group, name, where, scopes, false));
+}
+
+/*
+ * Read the language member of an entry; inside languages.TAG the entry
+ * takes TAG, and a different language member is an error.
+ */
+static char *dsn_config_entry_language(struct dsn_config_loader *loader,
+                                       const config_setting_t *entry,
+                                       const char *where,
+                                       const char *forced)
+{
+    char   *language = NULL;
+
+    dsn_config_language(loader, entry, "language", where, &language);
+    if (forced == NULL)
+        return (language);
+    if (language && g_ascii_strcasecmp(language, forced) != 0)
+        dsn_config_error(loader, config_setting_get_member(entry,
+                                                           "language"),
+                         "%slanguage \"%s\" inside languages.%s; remove"
+                         " it or move the entry", where, language, forced);
+    g_free(language);
+    return (g_strdup(forced));
+}
+
+static void dsn_config_entry_audience(struct dsn_config_loader *loader,
+                                      const config_setting_t *entry,
+                                      const char *where,
+                                      enum dsn_audience *audience)
+{
+    const char *text = dsn_config_string(loader, entry, "audience", where);
+
+    *audience = DSN_AUDIENCE_ANY;
+    if (text && !dsn_config_audience(text, audience))
+        dsn_config_error(loader, config_setting_get_member(entry, "audience"),
+                         "%sinvalid audience \"%s\"; write internal,"
+                         " external or any", where, text);
+}
+
+/* Read one entry of a messages list. */
 static void dsn_config_message(struct dsn_config_loader *loader,
-                               const config_setting_t *entry, int index)
+                               const config_setting_t *entry,
+                               const char *where, const char *language)
 {
     struct dsn_config_message msg = {0};
-    char    where[48];
     const char *code;
-    const char *audience;
 
-    snprintf(where, sizeof(where), "messages[%d]: ", index);
     if (!config_setting_is_group(entry)) {
         dsn_config_error(loader, entry, "%seach entry must be a group such"
                          " as { code = \"5.1.1\"; text = \"...\"; }", where);
@@ -253,17 +311,16 @@ static void dsn_config_message(struct dsn_config_loader *loader,
                          " or default", where, code);
         code = NULL;
     }
-    audience = dsn_config_string(loader, entry, "audience", where);
-    if (audience && !dsn_config_audience(audience, &msg.audience))
-        dsn_config_error(loader, config_setting_get_member(entry, "audience"),
-                         "%sinvalid audience \"%s\"; write internal,"
-                         " external or any", where, audience);
-    dsn_config_language(loader, entry, "language", where, &msg.language);
+    dsn_config_entry_audience(loader, entry, where, &msg.audience);
+    msg.language = dsn_config_entry_language(loader, entry, where, language);
     msg.text = dsn_config_template(loader, entry, "text", where,
                                    DSN_SCOPE_RECIPIENT, true);
+    msg.html = dsn_config_html(loader, entry, "html", where,
+                               DSN_SCOPE_RECIPIENT);
     if (code == NULL || msg.text == NULL) {
         g_free(msg.language);
         dsn_template_free(msg.text);
+        dsn_template_free(msg.html);
         return;
     }
     msg.code = g_strdup(code);
@@ -271,44 +328,41 @@ static void dsn_config_message(struct dsn_config_loader *loader,
     loader->config->messages[loader->config->message_count++] = msg;
 }
 
+/* Read a messages list; prefix names it in errors. */
 static void dsn_config_messages(struct dsn_config_loader *loader,
-                                const config_setting_t *list)
+                                const config_setting_t *list,
+                                const char *prefix, const char *language)
 {
+    struct dsn_config *config = loader->config;
+    char    where[96];
     int     count;
 
     if (list == NULL)
         return;
     if (!config_setting_is_list(list)) {
-        dsn_config_error(loader, list, "messages must be a list in"
-                         " parentheses: messages = ( { ... }, { ... } );");
+        dsn_config_error(loader, list, "%smessages must be a list in"
+                         " parentheses: messages = ( { ... }, { ... } );",
+                         prefix);
         return;
     }
     count = config_setting_length(list);
-    loader->config->messages = g_new0(struct dsn_config_message, count);
-    for (int i = 0; i < count; i++)
-        dsn_config_message(loader, config_setting_get_elem(list, i), i);
+    config->messages = g_renew(struct dsn_config_message, config->messages,
+                               config->message_count + count);
+    for (int i = 0; i < count; i++) {
+        snprintf(where, sizeof(where), "%smessages[%d]: ", prefix, i);
+        dsn_config_message(loader, config_setting_get_elem(list, i), where,
+                           language);
+    }
 }
 
-/* Read one layout group. */
-static void dsn_config_layout(struct dsn_config_loader *loader,
-                              const config_setting_t *layouts,
-                              enum dsn_outcome outcome)
+/* Read the templates of one layout group into layout. */
+static void dsn_config_layout_templates(struct dsn_config_loader *loader,
+                                        const config_setting_t *group,
+                                        const char *where,
+                                        struct dsn_config_layout *layout)
 {
-    const char *name = dsn_config_outcome_names[outcome];
-    config_setting_t *group = config_setting_get_member(layouts, name);
-    struct dsn_config_layout *layout = &loader->config->layouts[outcome];
-    char    where[48];
     char    error[256];
 
-    snprintf(where, sizeof(where), "layouts.%s: ", name);
-    if (group == NULL || !config_setting_is_group(group)) {
-        dsn_config_error(loader, group ? group : layouts, "%s%s; add %s = {"
-                         " subject = \"...\"; text = \"...\"; };", where,
-                         group ? "must be a group" : "missing", name);
-        return;
-    }
-    dsn_config_check_keys(loader, group, where, dsn_config_layout_keys);
-    layout->line = config_setting_source_line(group);
     layout->subject = dsn_config_template(loader, group, "subject", where,
                                           DSN_SCOPE_MESSAGE, true);
     layout->text = dsn_config_template(loader, group, "text", where,
@@ -320,30 +374,187 @@ static void dsn_config_layout(struct dsn_config_loader *loader,
         layout->recipient = dsn_template_compile(DSN_CONFIG_DEFAULT_RECIPIENT,
                                                  DSN_SCOPE_BLOCK, error,
                                                  sizeof(error));
-    dsn_config_language(loader, group, "language", where, &layout->language);
+    layout->html = dsn_config_html(loader, group, "html", where,
+                                   DSN_SCOPE_LAYOUT);
+    layout->recipient_html = dsn_config_html(loader, group, "recipient_html",
+                                             where, DSN_SCOPE_BLOCK);
     if (layout->text && !dsn_template_uses(layout->text, DSN_VAR_RECIPIENTS))
         dsn_config_error(loader, config_setting_get_member(group, "text"),
                          "%stext does not contain ${recipients}, so the"
                          " notification would name no recipient; add it",
                          where);
+    if (layout->html && !dsn_template_uses(layout->html, DSN_VAR_RECIPIENTS))
+        dsn_config_error(loader, config_setting_get_member(group, "html"),
+                         "%shtml does not contain ${recipients}; add it",
+                         where);
 }
 
+static void dsn_config_layout_free(struct dsn_config_layout *layout)
+{
+    dsn_template_free(layout->subject);
+    dsn_template_free(layout->text);
+    dsn_template_free(layout->recipient);
+    dsn_template_free(layout->html);
+    dsn_template_free(layout->recipient_html);
+    g_free(layout->language);
+}
+
+/* Store a layout as the outcome's base layout or as a variant. */
+static void dsn_config_store_layout(struct dsn_config_loader *loader,
+                                    const config_setting_t *group,
+                                    const char *where,
+                                    struct dsn_config_layout *layout)
+{
+    struct dsn_config *config = loader->config;
+    struct dsn_config_layout *base = &config->layouts[layout->outcome];
+
+    if (layout->language == NULL && layout->audience == DSN_AUDIENCE_ANY) {
+        if (base->text != NULL) {
+            dsn_config_error(loader, group, "%sa second %s layout for any"
+                             " language and audience (first at line %d);"
+                             " give it a language or an audience",
+                             where, dsn_config_outcome_names[layout->outcome],
+                             base->line);
+            dsn_config_layout_free(layout);
+            return;
+        }
+        *base = *layout;
+        return;
+    }
+    config->variants = g_renew(struct dsn_config_layout, config->variants,
+                               config->variant_count + 1);
+    config->variants[config->variant_count++] = *layout;
+}
+
+/* Read one layout group. */
+static void dsn_config_layout(struct dsn_config_loader *loader,
+                              const config_setting_t *group,
+                              const char *where, enum dsn_outcome outcome,
+                              const char *language)
+{
+    struct dsn_config_layout layout = {.outcome = outcome};
+
+    if (!config_setting_is_group(group)) {
+        dsn_config_error(loader, group, "%smust be a group { subject ="
+                         " \"...\"; text = \"...\"; } or a list of them",
+                         where);
+        return;
+    }
+    dsn_config_check_keys(loader, group, where, dsn_config_layout_keys);
+    layout.line = config_setting_source_line(group);
+    layout.language = dsn_config_entry_language(loader, group, where,
+                                                language);
+    dsn_config_entry_audience(loader, group, where, &layout.audience);
+    dsn_config_layout_templates(loader, group, where, &layout);
+    if (layout.subject == NULL || layout.text == NULL
+        || layout.recipient == NULL) {
+        dsn_config_layout_free(&layout);
+        return;
+    }
+    dsn_config_store_layout(loader, group, where, &layout);
+}
+
+/* Read layouts.failure and the others: a group or a list of groups. */
 static void dsn_config_layouts(struct dsn_config_loader *loader,
-                               const config_setting_t *root)
+                               const config_setting_t *layouts,
+                               const char *prefix, const char *language)
+{
+    char    where[96];
+
+    if (layouts == NULL)
+        return;
+    if (!config_setting_is_group(layouts)) {
+        dsn_config_error(loader, layouts, "%slayouts must be a group: layouts"
+                         " = { failure = { ... }; delay = { ... }; success ="
+                         " { ... }; };", prefix);
+        return;
+    }
+    snprintf(where, sizeof(where), "%slayouts: ", prefix);
+    dsn_config_check_keys(loader, layouts, where, dsn_config_outcome_names);
+    for (int i = 0; i < DSN_OUTCOME_COUNT; i++) {
+        const char *name = dsn_config_outcome_names[i];
+        config_setting_t *s = config_setting_get_member(layouts, name);
+        int     count;
+
+        if (s == NULL)
+            continue;
+        if (!config_setting_is_list(s)) {
+            snprintf(where, sizeof(where), "%slayouts.%s: ", prefix, name);
+            dsn_config_layout(loader, s, where, (enum dsn_outcome) i,
+                              language);
+            continue;
+        }
+        count = config_setting_length(s);
+        for (int j = 0; j < count; j++) {
+            snprintf(where, sizeof(where), "%slayouts.%s[%d]: ", prefix,
+                     name, j);
+            dsn_config_layout(loader, config_setting_get_elem(s, j), where,
+                              (enum dsn_outcome) i, language);
+        }
+    }
+}
+
+/* Report each outcome that has no layout for any language and audience. */
+static void dsn_config_require_layouts(struct dsn_config_loader *loader,
+                                       const config_setting_t *root)
 {
     config_setting_t *layouts = config_setting_get_member(root, "layouts");
 
-    if (layouts == NULL || !config_setting_is_group(layouts)) {
-        dsn_config_error(loader, layouts, "%s; add layouts = { failure ="
-                         " { ... }; delay = { ... }; success = { ... }; };",
-                         layouts ? "layouts must be a group"
-                         : "missing layouts");
+    for (int i = 0; i < DSN_OUTCOME_COUNT; i++) {
+        if (loader->config->layouts[i].text != NULL)
+            continue;
+        if (layouts == NULL) {
+            dsn_config_error(loader, NULL, "missing layouts; add layouts ="
+                             " { failure = { ... }; delay = { ... }; success"
+                             " = { ... }; };");
+            return;
+        }
+        if (config_setting_get_member(layouts, dsn_config_outcome_names[i])
+            == NULL || loader->error_count == 0)
+            dsn_config_error(loader, layouts, "layouts: missing %s layout"
+                             " for any language and audience; add %s = {"
+                             " subject = \"...\"; text = \"...\"; };",
+                             dsn_config_outcome_names[i],
+                             dsn_config_outcome_names[i]);
+    }
+}
+
+/* Read languages = { de = { messages = (...); layouts = {...}; }; }. */
+static void dsn_config_languages(struct dsn_config_loader *loader,
+                                 const config_setting_t *languages)
+{
+    static const char *const keys[] = {"messages", "layouts", NULL};
+    int     count;
+
+    if (languages == NULL)
+        return;
+    if (!config_setting_is_group(languages)) {
+        dsn_config_error(loader, languages, "languages must be a group:"
+                         " languages = { de = { ... }; };");
         return;
     }
-    dsn_config_check_keys(loader, layouts, "layouts: ",
-                          dsn_config_outcome_names);
-    for (int i = 0; i < DSN_OUTCOME_COUNT; i++)
-        dsn_config_layout(loader, layouts, (enum dsn_outcome) i);
+    count = config_setting_length(languages);
+    for (int i = 0; i < count; i++) {
+        config_setting_t *lang = config_setting_get_elem(languages, i);
+        const char *tag = config_setting_name(lang);
+        char    prefix[64];
+
+        snprintf(prefix, sizeof(prefix), "languages.%s: ", tag);
+        if (!dsn_config_valid_language(tag) || !config_setting_is_group(lang)) {
+            dsn_config_error(loader, lang, "languages.%s: each member must"
+                             " be a group named by a BCP 47 tag, such as de"
+                             " = { messages = (...); layouts = {...}; };",
+                             tag);
+            continue;
+        }
+        dsn_config_check_keys(loader, lang, prefix, keys);
+        snprintf(prefix, sizeof(prefix), "languages.%s.", tag);
+        dsn_config_messages(loader, config_setting_get_member(lang,
+                                                              "messages"),
+                            prefix, tag);
+        dsn_config_layouts(loader, config_setting_get_member(lang, "layouts"),
+                           prefix, tag);
+    }
 }
 
 /* Read max_message_size, an int or a 64-bit int with an L suffix. */
@@ -371,6 +582,258 @@ static void dsn_config_max_size(struct dsn_config_loader *loader,
         return;
     }
     loader->config->max_message_size = (size_t) value;
+}
+
+/* Add one internal domain, lower case; report an empty or bad one. */
+static void dsn_config_add_domain(struct dsn_config_loader *loader,
+                                  const config_setting_t *where_setting,
+                                  const char *domain, const char *origin)
+{
+    char   *clean = g_ascii_strdown(g_strstrip(g_strdup(domain)), -1);
+
+    if (*clean == 0 || strchr(clean, '@') || strchr(clean, ' ')) {
+        dsn_config_error(loader, where_setting, "%sinvalid domain \"%s\";"
+                         " write example.com, or .example.com for its"
+                         " subdomains", origin, domain);
+        g_free(clean);
+        return;
+    }
+    g_ptr_array_add(loader->config->internal_domains, clean);
+}
+
+/* Read internal_domains_file: one domain a line, "#" comments. */
+static void dsn_config_domains_file(struct dsn_config_loader *loader,
+                                    const config_setting_t *setting,
+                                    const char *path)
+{
+    char   *data = NULL;
+    char  **lines;
+    GError *error = NULL;
+    char    origin[512];
+
+    if (!g_file_get_contents(path, &data, NULL, &error)) {
+        dsn_config_error(loader, setting, "internal_domains_file: cannot"
+                         " read %s: %s", path, error->message);
+        g_error_free(error);
+        return;
+    }
+    lines = g_strsplit(data, "\n", -1);
+    for (int i = 0; lines[i]; i++) {
+        char   *hash = strchr(lines[i], '#');
+
+        if (hash)
+            *hash = 0;
+        g_strstrip(lines[i]);
+        if (*lines[i] == 0)
+            continue;
+        snprintf(origin, sizeof(origin), "internal_domains_file %s line %d: ",
+                 path, i + 1);
+        dsn_config_add_domain(loader, setting, lines[i], origin);
+    }
+    g_strfreev(lines);
+    g_free(data);
+}
+
+/* Read internal_domains and internal_domains_file. */
+static void dsn_config_domains(struct dsn_config_loader *loader,
+                               const config_setting_t *root)
+{
+    config_setting_t *list = config_setting_get_member(root,
+                                                       "internal_domains");
+    const char *file;
+
+    loader->config->internal_domains = g_ptr_array_new_with_free_func(g_free);
+    if (list && !config_setting_is_aggregate(list)) {
+        dsn_config_error(loader, list, "internal_domains must be an array:"
+                         " internal_domains = [ \"example.com\" ];");
+    } else if (list) {
+        for (int i = 0; i < config_setting_length(list); i++) {
+            config_setting_t *e = config_setting_get_elem(list, i);
+
+            if (config_setting_type(e) != CONFIG_TYPE_STRING)
+                dsn_config_error(loader, e, "internal_domains: each element"
+                                 " must be a string in double quotes");
+            else
+                dsn_config_add_domain(loader, e,
+                                      config_setting_get_string(e),
+                                      "internal_domains: ");
+        }
+    }
+    file = dsn_config_string(loader, root, "internal_domains_file", "");
+    if (file && *file)
+        dsn_config_domains_file(loader, config_setting_get_member(
+                                    root, "internal_domains_file"), file);
+}
+
+/* Codes copied to the postmaster when postmaster_copies is not set. */
+static const char *const dsn_config_default_copies[] = {
+    "5.4.8", "5.4.6", "5.4.4", "5.2.4", "5.2.0", "5.1.4", NULL,
+};
+
+static void dsn_config_add_copy(struct dsn_config *config,
+                                const struct dsn_status_pattern *pattern)
+{
+    config->copy_codes = g_renew(struct dsn_status_pattern,
+                                 config->copy_codes,
+                                 config->copy_code_count + 1);
+    config->copy_codes[config->copy_code_count++] = *pattern;
+}
+
+/* Read postmaster_copies and postmaster_copy_to. */
+static void dsn_config_copies(struct dsn_config_loader *loader,
+                              const config_setting_t *root)
+{
+    config_setting_t *list = config_setting_get_member(root,
+                                                       "postmaster_copies");
+    struct dsn_status_pattern pattern;
+    const char *to;
+
+    if (list == NULL) {
+        for (int i = 0; dsn_config_default_copies[i]; i++) {
+            dsn_status_pattern_parse(dsn_config_default_copies[i], &pattern);
+            dsn_config_add_copy(loader->config, &pattern);
+        }
+    } else if (!config_setting_is_aggregate(list)) {
+        dsn_config_error(loader, list, "postmaster_copies must be an array"
+                         " of codes: postmaster_copies = [ \"5.4.6\" ];");
+    } else {
+        for (int i = 0; i < config_setting_length(list); i++) {
+            config_setting_t *e = config_setting_get_elem(list, i);
+            const char *code = config_setting_get_string(e);
+
+            if (code == NULL || !dsn_status_pattern_parse(code, &pattern))
+                dsn_config_error(loader, e, "postmaster_copies: invalid code"
+                                 " \"%s\"; write 5.4.6, 5.4.x or 5.x.x",
+                                 code ? code : "(not a string)");
+            else
+                dsn_config_add_copy(loader->config, &pattern);
+        }
+    }
+    to = dsn_config_string(loader, root, "postmaster_copy_to", "");
+    loader->config->copy_to = to && *to ? g_strdup(to) : NULL;
+}
+
+static const char *const dsn_config_audience_keys[] = {
+    "default_language", "detect_language", "format", "from", "from_name",
+    "max_returned_size", "reporting_authority", "hide_internal_hosts",
+    "hide_postfix_fields", "hide_expansion", NULL,
+};
+
+/* Read an optional boolean member into *value. */
+static void dsn_config_bool(struct dsn_config_loader *loader,
+                            const config_setting_t *group, const char *name,
+                            const char *where, bool *value)
+{
+    config_setting_t *s = config_setting_get_member(group, name);
+
+    if (s == NULL)
+        return;
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+        dsn_config_error(loader, s, "%s%s must be true or false", where,
+                         name);
+    else
+        *value = config_setting_get_bool(s);
+}
+
+/* Read max_returned_size: bytes, 0 for headers only. */
+static void dsn_config_returned_size(struct dsn_config_loader *loader,
+                                     const config_setting_t *group,
+                                     const char *where,
+                                     struct dsn_config_audience *a)
+{
+    config_setting_t *s = config_setting_get_member(group,
+                                                    "max_returned_size");
+
+    if (s == NULL)
+        return;
+    if (config_setting_type(s) == CONFIG_TYPE_INT)
+        a->max_returned_size = config_setting_get_int(s);
+    else if (config_setting_type(s) == CONFIG_TYPE_INT64)
+        a->max_returned_size = config_setting_get_int64(s);
+    else
+        a->max_returned_size = -2;
+    if (a->max_returned_size < 0) {
+        dsn_config_error(loader, s, "%smax_returned_size must be a size in"
+                         " bytes, 0 for the header only; leave it out for"
+                         " no limit", where);
+        a->max_returned_size = -1;
+    }
+}
+
+/* Read the internal or external group of per-audience settings. */
+static void dsn_config_audience_group(struct dsn_config_loader *loader,
+                                      const config_setting_t *root,
+                                      enum dsn_audience audience)
+{
+    const char *name = audience == DSN_AUDIENCE_INTERNAL ? "internal"
+        : "external";
+    struct dsn_config_audience *a = &loader->config->audiences[audience];
+    config_setting_t *group = config_setting_get_member(root, name);
+    const char *format;
+    const char *value;
+    char    where[32];
+
+    a->detect_language = true;
+    a->max_returned_size = -1;
+    if (group == NULL)
+        return;
+    snprintf(where, sizeof(where), "%s: ", name);
+    if (!config_setting_is_group(group)) {
+        dsn_config_error(loader, group, "%s must be a group: %s = { ... };",
+                         name, name);
+        return;
+    }
+    dsn_config_check_keys(loader, group, where, dsn_config_audience_keys);
+    dsn_config_language(loader, group, "default_language", where,
+                        &a->default_language);
+    dsn_config_bool(loader, group, "detect_language", where,
+                    &a->detect_language);
+    format = dsn_config_string(loader, group, "format", where);
+    if (format && strcmp(format, "html") == 0)
+        a->html = true;
+    else if (format && strcmp(format, "text") != 0)
+        dsn_config_error(loader, config_setting_get_member(group, "format"),
+                         "%sinvalid format \"%s\"; write text or html",
+                         where, format);
+    value = dsn_config_string(loader, group, "from", where);
+    a->from = value && *value ? g_strdup(value) : NULL;
+    value = dsn_config_string(loader, group, "from_name", where);
+    a->from_name = value && *value ? g_strdup(value) : NULL;
+    dsn_config_returned_size(loader, group, where, a);
+    value = dsn_config_string(loader, group, "reporting_authority", where);
+    a->reporting_authority = value && *value ? g_strdup(value) : NULL;
+    dsn_config_bool(loader, group, "hide_internal_hosts", where,
+                    &a->hide_internal_hosts);
+    dsn_config_bool(loader, group, "hide_postfix_fields", where,
+                    &a->hide_postfix_fields);
+    dsn_config_bool(loader, group, "hide_expansion", where,
+                    &a->hide_expansion);
+}
+
+/* Read the audience and copy settings. */
+static void dsn_config_policy(struct dsn_config_loader *loader,
+                              const config_setting_t *root)
+{
+    dsn_config_domains(loader, root);
+    dsn_config_copies(loader, root);
+    dsn_config_audience_group(loader, root, DSN_AUDIENCE_INTERNAL);
+    dsn_config_audience_group(loader, root, DSN_AUDIENCE_EXTERNAL);
+    loader->config->audiences[DSN_AUDIENCE_ANY].detect_language = true;
+    loader->config->audiences[DSN_AUDIENCE_ANY].max_returned_size = -1;
+}
+
+static void dsn_config_policy_free(struct dsn_config *config)
+{
+    if (config->internal_domains)
+        g_ptr_array_free(config->internal_domains, TRUE);
+    g_free(config->copy_codes);
+    g_free(config->copy_to);
+    for (int i = 0; i < 3; i++) {
+        g_free(config->audiences[i].default_language);
+        g_free(config->audiences[i].from);
+        g_free(config->audiences[i].from_name);
+        g_free(config->audiences[i].reporting_authority);
+    }
 }
 
 static void dsn_config_globals(struct dsn_config_loader *loader,
@@ -435,8 +898,15 @@ struct dsn_config *dsn_config_load(const char *path, GString *errors)
         dsn_config_check_keys(&loader, root, "", dsn_config_top_keys);
         dsn_config_globals(&loader, root);
         dsn_config_messages(&loader, config_setting_get_member(root,
-                                                               "messages"));
-        dsn_config_layouts(&loader, root);
+                                                               "messages"),
+                            "", NULL);
+        dsn_config_layouts(&loader, config_setting_get_member(root,
+                                                              "layouts"),
+                           "", NULL);
+        dsn_config_require_layouts(&loader, root);
+        dsn_config_languages(&loader, config_setting_get_member(root,
+                                                                "languages"));
+        dsn_config_policy(&loader, root);
     }
     config_destroy(&cf);
     g_free(dir);
@@ -455,14 +925,15 @@ void    dsn_config_free(struct dsn_config *config)
         g_free(config->messages[i].code);
         g_free(config->messages[i].language);
         dsn_template_free(config->messages[i].text);
+        dsn_template_free(config->messages[i].html);
     }
     g_free(config->messages);
-    for (int i = 0; i < DSN_OUTCOME_COUNT; i++) {
-        dsn_template_free(config->layouts[i].subject);
-        dsn_template_free(config->layouts[i].text);
-        dsn_template_free(config->layouts[i].recipient);
-        g_free(config->layouts[i].language);
-    }
+    for (int i = 0; i < DSN_OUTCOME_COUNT; i++)
+        dsn_config_layout_free(&config->layouts[i]);
+    for (size_t i = 0; i < config->variant_count; i++)
+        dsn_config_layout_free(&config->variants[i]);
+    g_free(config->variants);
+    dsn_config_policy_free(config);
     g_free(config->path);
     g_free(config->postmaster);
     g_free(config->reporting_host);

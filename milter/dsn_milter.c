@@ -229,7 +229,7 @@ static sfsistat dsn_milter_envfrom(SMFICTX *smfi, char **argv)
         return (SMFIS_ACCEPT);
     config = ctx->generation->config;
     if (!dsn_rewrite_sender_is_local(ctx->sender) && !config->rewrite_foreign) {
-        if (dsn_milter_verbose > 1)
+        if (dsn_milter_verbose > 0)
             syslog(LOG_DEBUG, "%s: null sender over SMTP, not this MTA's"
                    " own DSN; rewrite_foreign is false", ctx->queue_id);
         return (SMFIS_ACCEPT);
@@ -279,7 +279,7 @@ static sfsistat dsn_milter_eoh(SMFICTX *smfi)
         return (SMFIS_ACCEPT);
     if (!dsn_parse_is_report(dsn_headers_get(&ctx->headers, "Content-Type"),
                              NULL)) {
-        if (dsn_milter_verbose > 1)
+        if (dsn_milter_verbose > 0)
             syslog(LOG_DEBUG, "%s: null sender but not a multipart/report"
                    " DSN; not changed", ctx->queue_id);
         return (SMFIS_ACCEPT);
@@ -323,30 +323,49 @@ static bool dsn_milter_send(SMFICTX *smfi, const char *data, size_t len)
     return (true);
 }
 
-/* Write the rewritten body and Subject back to the MTA. */
+/* Replace header name, or add it when the message has none. */
+static void dsn_milter_set_header(SMFICTX *smfi,
+                                  const struct dsn_milter_context *ctx,
+                              const char *name, const char *value)
+{
+    int     rc;
+
+    if (dsn_headers_get(&ctx->headers, name))
+        rc = smfi_chgheader(smfi, (char *) name, 1, (char *) value);
+    else
+        rc = smfi_addheader(smfi, (char *) name, (char *) value);
+    if (rc != MI_SUCCESS)
+        syslog(LOG_ERR, "%s: %s could not be changed; the body was"
+               " rewritten", ctx->queue_id, name);
+}
+
+/* Write the rewritten body and header fields back to the MTA. */
 static bool dsn_milter_apply(SMFICTX *smfi, struct dsn_milter_context *ctx,
                              const struct dsn_rewrite_result *result)
 {
-    const char *body = ctx->body->str;
-    size_t  len = ctx->body->len;
-    int     rc;
+    struct dsn_rewrite_piece pieces[DSN_REWRITE_MAX_PIECES];
+    size_t  count = dsn_rewrite_pieces(result, ctx->body->str,
+                                       ctx->body->len, pieces);
 
-    if (!dsn_milter_send(smfi, body, result->replace.start)
-        || !dsn_milter_send(smfi, result->part->str, result->part->len)
-        || !dsn_milter_send(smfi, body + result->replace.end,
-                            len - result->replace.end)) {
-        syslog(LOG_ERR, "%s: smfi_replacebody failed; the MTA keeps what"
-               " it received so far under its milter default_action",
-               ctx->queue_id);
-        return (false);
+    for (size_t i = 0; i < count; i++) {
+        if (!dsn_milter_send(smfi, pieces[i].data, pieces[i].len)) {
+            syslog(LOG_ERR, "%s: smfi_replacebody failed; the MTA keeps"
+                   " what it received so far under its milter"
+                   " default_action", ctx->queue_id);
+            return (false);
+        }
     }
-    if (dsn_headers_get(&ctx->headers, "Subject"))
-        rc = smfi_chgheader(smfi, "Subject", 1, result->subject);
-    else
-        rc = smfi_addheader(smfi, "Subject", result->subject);
-    if (rc != MI_SUCCESS)
-        syslog(LOG_ERR, "%s: Subject could not be changed; the body was"
-               " rewritten", ctx->queue_id);
+    dsn_milter_set_header(smfi, ctx, "Subject", result->subject);
+    if (result->from)
+        dsn_milter_set_header(smfi, ctx, "From", result->from);
+    if (result->copy_to) {
+        if (smfi_addrcpt(smfi, result->copy_to) == MI_SUCCESS)
+            syslog(LOG_NOTICE, "%s: copy of the DSN to %s for code %s",
+                   ctx->queue_id, result->copy_to, result->copy_code);
+        else
+            syslog(LOG_ERR, "%s: smfi_addrcpt %s failed; no postmaster"
+                   " copy", ctx->queue_id, result->copy_to);
+    }
     return (true);
 }
 
@@ -357,11 +376,15 @@ static void dsn_milter_log_rewrite(const struct dsn_milter_context *ctx,
 
     dsn_rewrite_codes(&result->report, codes);
     syslog(LOG_NOTICE, "%s: %s DSN rewritten: %zu recipient%s, codes %s,"
-           " language %s", ctx->queue_id,
+           " %s sender, language %s (%s)%s%s", ctx->queue_id,
            dsn_config_outcome_name(result->outcome),
            result->report.recipient_count,
            result->report.recipient_count == 1 ? "" : "s", codes->str,
-           result->language ? result->language : "none");
+           result->audience == DSN_AUDIENCE_INTERNAL ? "internal"
+           : "external", result->language ? result->language : "none",
+           result->language_source,
+           result->original_text ? ", original cut to its header" : "",
+           result->status_text ? ", delivery-status redacted" : "");
     g_string_free(codes, TRUE);
 }
 
@@ -428,7 +451,7 @@ static sfsistat dsn_milter_negotiate(SMFICTX *smfi, unsigned long actions,
     unsigned long skip = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA;
 
     *want_actions = actions & (SMFIF_CHGBODY | SMFIF_CHGHDRS
-                               | SMFIF_ADDHDRS);
+                               | SMFIF_ADDHDRS | SMFIF_ADDRCPT);
     *want_steps = steps & skip;
     *want2 = 0;
     *want3 = 0;
@@ -438,7 +461,8 @@ static sfsistat dsn_milter_negotiate(SMFICTX *smfi, unsigned long actions,
 struct smfiDesc dsn_milter_desc = {
     .xxfi_name = "dsn-milter",
     .xxfi_version = SMFI_VERSION,
-    .xxfi_flags = SMFIF_CHGBODY | SMFIF_CHGHDRS | SMFIF_ADDHDRS,
+    .xxfi_flags = SMFIF_CHGBODY | SMFIF_CHGHDRS | SMFIF_ADDHDRS
+        | SMFIF_ADDRCPT,
     .xxfi_connect = dsn_milter_connect,
     .xxfi_envfrom = dsn_milter_envfrom,
     .xxfi_envrcpt = dsn_milter_envrcpt,

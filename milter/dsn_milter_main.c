@@ -51,7 +51,7 @@ static void dsn_milter_usage(FILE *out)
             "  -P, --pidfile FILE   write the process ID to FILE\n"
             "  -t, --timeout SECS   MTA I/O timeout in seconds (default"
             " 7210)\n"
-            "  -v, --verbose        log more; twice for debug\n"
+            "  -v, --verbose        log debug messages too\n"
             "  -h, --help           show this help\n"
             "  -V, --version        show the version\n",
             DSN_CONFIG_DEFAULT_PATH, DSN_MILTER_DEFAULT_SOCKET);
@@ -189,8 +189,7 @@ int     main(int argc, char **argv)
     dsn_milter_options(argc, argv, &opts);
     openlog("dsn-milter", LOG_PID | (opts.foreground ? LOG_PERROR : 0),
             LOG_MAIL);
-    setlogmask(LOG_UPTO(dsn_milter_verbose > 1 ? LOG_DEBUG
-                        : dsn_milter_verbose ? LOG_INFO : LOG_NOTICE));
+    setlogmask(LOG_UPTO(dsn_milter_verbose > 0 ? LOG_DEBUG : LOG_INFO));
     if (!dsn_milter_init(opts.config_path))
         return (1);
     umask(007);
@@ -204,10 +203,10 @@ int     main(int argc, char **argv)
         return (1);
     if (opts.user && !dsn_milter_drop(opts.user))
         return (1);
-    syslog(LOG_NOTICE, "starting dsn-milter %s on %s with %s",
+    syslog(LOG_INFO, "starting dsn-milter %s on %s with %s",
            PACKAGE_VERSION, opts.socket, opts.config_path);
     rc = smfi_main();
-    syslog(LOG_NOTICE, "stopping dsn-milter");
+    syslog(LOG_INFO, "stopping dsn-milter");
     dsn_milter_shutdown();
     return (rc == MI_SUCCESS ? 0 : 1);
 }

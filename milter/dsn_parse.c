@@ -503,15 +503,29 @@ static void dsn_parse_original(const char *body, size_t len,
     size_t  limit = part->content.start + DSN_PARSE_MAX_ORIGINAL_HEADER;
     size_t  end;
 
-    if (!dsn_parse_part_is(part, "message", "rfc822")
-        && !dsn_parse_part_is(part, "message", "global")
-        && !dsn_parse_part_is(part, "text", "rfc822-headers")
-        && !dsn_parse_part_is(part, "message", "global-headers"))
+    if (dsn_parse_part_is(part, "message", "rfc822"))
+        report->original_type = DSN_ORIGINAL_MESSAGE;
+    else if (dsn_parse_part_is(part, "message", "global"))
+        report->original_type = DSN_ORIGINAL_GLOBAL;
+    else if (dsn_parse_part_is(part, "text", "rfc822-headers"))
+        report->original_type = DSN_ORIGINAL_HEADERS;
+    else if (dsn_parse_part_is(part, "message", "global-headers"))
+        report->original_type = DSN_ORIGINAL_GLOBAL_HEADERS;
+    else
         return;
-    if (dsn_parse_is_encoded(part->encoding))
+    report->original_content = part->content;
+    if (dsn_parse_is_encoded(part->encoding)) {
+        report->original_type = DSN_ORIGINAL_ENCODED;
         return;
+    }
     dsn_parse_header_block(body, part->content.start,
                            limit < len ? limit : len, true, &h, &end);
+    /* Only an empty line ends a header block that can be returned alone. */
+    if (end > part->content.start && end < len
+        && (body[end - 1] == '\n') && (end - part->content.start) >= 2
+        && (body[end - 2] == '\n' || (body[end - 2] == '\r'
+                                       && body[end - 3] == '\n')))
+        report->original_header_end = end;
     if (h.count > 0) {
         report->has_original = true;
         dsn_parse_set_decoded(&report->original_subject, &h, "Subject");
@@ -625,6 +639,7 @@ static int dsn_parse_parts(const char *body, size_t len,
     report->human = parts[0].whole;
     report->status_part = parts[1].whole;
     report->status_content = parts[1].content;
+    report->status_encoded = dsn_parse_is_encoded(parts[1].encoding);
     if (count == 3) {
         report->original_part = parts[2].whole;
         dsn_parse_original(body, len, &parts[2], report);
@@ -658,6 +673,26 @@ int     dsn_parse_message(const struct dsn_headers *headers,
     for (int i = 0; i < count; i++)
         dsn_parse_part_free(&parts[i]);
     return (rc);
+}
+
+bool    dsn_parse_original_end(const char *body, size_t body_len,
+                               struct dsn_report *report)
+{
+    char   *dash = g_strconcat("--", report->boundary, NULL);
+    size_t  line_start;
+    size_t  next;
+    bool    close;
+    bool    found;
+
+    found = dsn_parse_next_delimiter(body, body_len, dash, strlen(dash),
+                                     report->original_part.start,
+                                     &line_start, &next, &close);
+    g_free(dash);
+    if (!found || line_start < report->original_content.start)
+        return (false);
+    report->original_part.end = line_start;
+    report->original_content.end = line_start;
+    return (true);
 }
 
 static void dsn_parse_recipient_free(struct dsn_recipient *rcpt)

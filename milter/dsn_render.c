@@ -10,7 +10,9 @@
  */
 #include <string.h>
 
+#include "dsn_html.h"
 #include "dsn_render.h"
+#include "dsn_select.h"
 #include "dsn_util.h"
 
 /* What a lookup needs: the whole report and the recipient in hand. */
@@ -23,6 +25,10 @@ struct dsn_render_vars {
     const char *postmaster;
     const char *message;        /* rendered code text, in blocks */
     const char *recipients;     /* joined blocks, in the layout */
+    const char *language;
+    bool    original_truncated;
+    bool    escape;             /* HTML-escape values */
+    GPtrArray *scratch;         /* escaped values, freed at the end */
     char    count[24];
     char    status[16];
 };
@@ -51,19 +57,7 @@ const struct dsn_config_message *
 dsn_render_select(const struct dsn_config *config,
                   const struct dsn_status *status)
 {
-    const struct dsn_config_message *best = NULL;
-    int     best_rank = -1;
-
-    for (size_t i = 0; i < config->message_count; i++) {
-        const struct dsn_config_message *m = &config->messages[i];
-        int     rank = dsn_status_match(&m->pattern, status);
-
-        if (rank > best_rank) {
-            best = m;
-            best_rank = rank;
-        }
-    }
-    return (best);
+    return (dsn_select_message(config, status, DSN_AUDIENCE_ANY, NULL));
 }
 
 /* Return value without a leading "type;" such as "dns;" or "smtp;". */
@@ -118,10 +112,9 @@ static const char *dsn_render_recipient_var(struct dsn_render_vars *v,
     }
 }
 
-static const char *dsn_render_lookup(void *context,
-                                     enum dsn_template_var var)
+static const char *dsn_render_value(struct dsn_render_vars *v,
+                                    enum dsn_template_var var)
 {
-    struct dsn_render_vars *v = context;
     const struct dsn_report *rep = v->report;
 
     switch (var) {
@@ -155,6 +148,10 @@ static const char *dsn_render_lookup(void *context,
         return (rep->original_content_language);
     case DSN_VAR_RECIPIENT_COUNT:
         return (v->count);
+    case DSN_VAR_ORIGINAL_TRUNCATED:
+        return (v->original_truncated ? "yes" : NULL);
+    case DSN_VAR_LANGUAGE:
+        return (v->language);
     case DSN_VAR_MESSAGE:
         return (v->message);
     case DSN_VAR_RECIPIENTS:
@@ -164,23 +161,69 @@ static const char *dsn_render_lookup(void *context,
     }
 }
 
-/* Append the block of one recipient to out. */
+/*
+ * Return a variable's value; in HTML, escaped, except the blocks that
+ * are HTML already.
+ */
+static const char *dsn_render_lookup(void *context,
+                                     enum dsn_template_var var)
+{
+    struct dsn_render_vars *v = context;
+    const char *value = dsn_render_value(v, var);
+    GString *escaped;
+
+    if (!v->escape || value == NULL || var == DSN_VAR_MESSAGE
+        || var == DSN_VAR_RECIPIENTS)
+        return (value);
+    escaped = g_string_new(NULL);
+    dsn_html_escape(escaped, value);
+    g_ptr_array_add(v->scratch, escaped->str);
+    return (g_string_free(escaped, FALSE));
+}
+
+/* Expand tpl as text, or as HTML with values escaped. */
+static void dsn_render_expand(const struct dsn_template *tpl, GString *out,
+                              struct dsn_render_vars *v, bool html)
+{
+    v->escape = html;
+    dsn_template_expand(tpl, out, dsn_render_lookup, v);
+    v->escape = false;
+}
+
+/* Append the text and HTML blocks of one recipient. */
 static void dsn_render_block(const struct dsn_config *config,
                              const struct dsn_config_layout *layout,
-                             struct dsn_render_vars *v, GString *out)
+                             const struct dsn_render_context *context,
+                             struct dsn_render_vars *v, GString *text,
+                             GString *html)
 {
     const struct dsn_config_message *m;
     GString *message = g_string_new(NULL);
+    GString *message_html = g_string_new(NULL);
+    size_t  block_start = text->len;
 
-    m = dsn_render_select(config, &v->recipient->status);
+    m = dsn_select_message(config, &v->recipient->status, context->audience,
+                           context->language);
     if (m)
-        dsn_template_expand(m->text, message, dsn_render_lookup, v);
+        dsn_render_expand(m->text, message, v, false);
     else
         g_string_append(message, dsn_status_describe(&v->recipient->status));
     v->message = message->str;
-    dsn_template_expand(layout->recipient, out, dsn_render_lookup, v);
+    dsn_render_expand(layout->recipient, text, v, false);
+    if (html) {
+        if (m && m->html)
+            dsn_render_expand(m->html, message_html, v, true);
+        else
+            dsn_html_from_text(message_html, message->str);
+        v->message = message_html->str;
+        if (layout->recipient_html)
+            dsn_render_expand(layout->recipient_html, html, v, true);
+        else
+            dsn_html_from_text(html, text->str + block_start);
+    }
     v->message = NULL;
     g_string_free(message, TRUE);
+    g_string_free(message_html, TRUE);
 }
 
 /* Return the host name to show: config, MTA, report, then this host. */
@@ -197,6 +240,54 @@ static const char *dsn_render_host(const struct dsn_config *config,
     return (g_get_host_name());
 }
 
+/* Wrap an HTML body into a whole document. */
+static GString *dsn_render_document(const char *body, const char *subject,
+                                    const char *language)
+{
+    GString *doc = g_string_new("<!DOCTYPE html>\n<html");
+
+    if (language) {
+        g_string_append(doc, " lang=\"");
+        dsn_html_escape(doc, language);
+        g_string_append_c(doc, '"');
+    }
+    g_string_append(doc, ">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    dsn_html_escape(doc, subject);
+    g_string_append(doc, "</title>\n</head>\n<body style=\"font-family:"
+                    " sans-serif; line-height: 1.4\">\n");
+    g_string_append(doc, body);
+    g_string_append(doc, "\n</body>\n</html>\n");
+    return (doc);
+}
+
+/* Expand the layout's text, HTML and subject once the blocks exist. */
+static void dsn_render_layout(const struct dsn_config_layout *layout,
+                              struct dsn_render_vars *v, GString *blocks,
+                              GString *blocks_html,
+                              struct dsn_render_result *result)
+{
+    GString *subject = g_string_new(NULL);
+    GString *body;
+
+    v->recipients = blocks->str;
+    result->text = g_string_new(NULL);
+    dsn_render_expand(layout->text, result->text, v, false);
+    dsn_render_expand(layout->subject, subject, v, false);
+    result->subject = dsn_util_sanitize(subject->str, (long) subject->len);
+    if (blocks_html) {
+        body = g_string_new(NULL);
+        v->recipients = blocks_html->str;
+        if (layout->html)
+            dsn_render_expand(layout->html, body, v, true);
+        else
+            dsn_html_from_text(body, result->text->str);
+        result->html = dsn_render_document(body->str, result->subject,
+                                           result->language);
+        g_string_free(body, TRUE);
+    }
+    g_string_free(subject, TRUE);
+}
+
 void    dsn_render(const struct dsn_config *config,
                    const struct dsn_report *report,
                    const struct dsn_render_context *context,
@@ -205,14 +296,21 @@ void    dsn_render(const struct dsn_config *config,
     struct dsn_render_vars v = {
         .config = config, .report = report,
         .sender = context->sender,
+        .original_truncated = context->original_truncated,
+        .scratch = g_ptr_array_new_with_free_func(g_free),
     };
     const struct dsn_config_layout *layout;
     GString *blocks = g_string_new(NULL);
-    GString *subject = g_string_new(NULL);
+    GString *blocks_html = context->html ? g_string_new(NULL) : NULL;
     char   *postmaster = NULL;
 
+    memset(result, 0, sizeof(*result));
     result->outcome = dsn_render_outcome(report);
-    layout = &config->layouts[result->outcome];
+    layout = dsn_select_layout(config, result->outcome, context->audience,
+                               context->language);
+    result->language = context->language ? context->language
+        : config->default_language;
+    v.language = result->language;
     v.reporting_host = dsn_render_host(config, report, context);
     if (strchr(config->postmaster, '@') == NULL)
         postmaster = g_strconcat(config->postmaster, "@", v.reporting_host,
@@ -222,18 +320,14 @@ void    dsn_render(const struct dsn_config *config,
 
     for (size_t i = 0; i < report->recipient_count; i++) {
         v.recipient = &report->recipients[i];
-        dsn_render_block(config, layout, &v, blocks);
+        dsn_render_block(config, layout, context, &v, blocks, blocks_html);
     }
     v.recipient = NULL;
-    v.recipients = blocks->str;
-    result->text = g_string_new(NULL);
-    dsn_template_expand(layout->text, result->text, dsn_render_lookup, &v);
-    dsn_template_expand(layout->subject, subject, dsn_render_lookup, &v);
-    result->subject = dsn_util_sanitize(subject->str, (long) subject->len);
-    result->language = layout->language ? layout->language
-        : config->default_language;
-    g_string_free(subject, TRUE);
+    dsn_render_layout(layout, &v, blocks, blocks_html, result);
+    if (blocks_html)
+        g_string_free(blocks_html, TRUE);
     g_string_free(blocks, TRUE);
+    g_ptr_array_free(v.scratch, TRUE);
     g_free(postmaster);
 }
 
@@ -242,5 +336,7 @@ void    dsn_render_free(struct dsn_render_result *result)
     g_free(result->subject);
     if (result->text)
         g_string_free(result->text, TRUE);
+    if (result->html)
+        g_string_free(result->html, TRUE);
     memset(result, 0, sizeof(*result));
 }

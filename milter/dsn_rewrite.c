@@ -8,7 +8,11 @@
  */
 #include <string.h>
 
+#include <gmime/gmime.h>
+
 #include "dsn_compose.h"
+#include "dsn_redact.h"
+#include "dsn_select.h"
 #include "dsn_render.h"
 #include "dsn_rewrite.h"
 
@@ -78,11 +82,183 @@ static char *dsn_rewrite_bare_address(const char *address)
     return (g_strndup(address, len));
 }
 
+/* Return postmaster with "@host" added when it is a bare local part. */
+static char *dsn_rewrite_full_address(const char *address, const char *host)
+{
+    if (strchr(address, '@'))
+        return (g_strdup(address));
+    return (g_strconcat(address, "@", host ? host : g_get_host_name(),
+                        NULL));
+}
+
+/*
+ * Cut the returned message to its header block when it is larger than
+ * the audience allows.  Return true when it was cut.
+ */
+static bool dsn_rewrite_truncate(const struct dsn_rewrite_request *req,
+                                 const struct dsn_config_audience *a,
+                                 struct dsn_rewrite_result *result)
+{
+    struct dsn_report *report = &result->report;
+    const char *nl = report->newline;
+    size_t  size;
+    bool    global = report->original_type == DSN_ORIGINAL_GLOBAL;
+    bool    eight_bit = false;
+
+    if (a->max_returned_size < 0
+        || (report->original_type != DSN_ORIGINAL_MESSAGE && !global)
+        || report->original_header_end == 0
+        || !dsn_parse_original_end(req->body, req->body_len, report)
+        || report->original_header_end > report->original_content.end)
+        return (false);
+    size = report->original_content.end - report->original_content.start;
+    if (size <= (unsigned long long) a->max_returned_size)
+        return (false);
+    for (size_t i = report->original_content.start;
+         i < report->original_header_end && !eight_bit; i++)
+        eight_bit = (unsigned char) req->body[i] >= 0x80;
+    result->original_text = g_string_new(NULL);
+    g_string_append_printf(result->original_text, "Content-Description:"
+                           " Undelivered Message Headers%s"
+                           "Content-Type: %s%s"
+                           "Content-Transfer-Encoding: %s%s%s", nl,
+                           global ? "message/global-headers"
+                           : "text/rfc822-headers", nl,
+                           eight_bit ? "8bit" : "7bit", nl, nl);
+    g_string_append_len(result->original_text,
+                        req->body + report->original_content.start,
+                        report->original_header_end
+                        - report->original_content.start);
+    return (true);
+}
+
+/* Return the new From value for the audience, or NULL. */
+static char *dsn_rewrite_from(const struct dsn_config_audience *a,
+                              const char *host)
+{
+    InternetAddress *ia;
+    char   *address;
+    char   *value;
+
+    if (a->from == NULL)
+        return (NULL);
+    address = dsn_rewrite_full_address(a->from, host);
+    ia = internet_address_mailbox_new(a->from_name, address);
+    value = internet_address_to_string(ia, NULL, TRUE);
+    g_object_unref(ia);
+    g_free(address);
+    return (value);
+}
+
+/* Decide the postmaster copy for a DSN this MTA generated. */
+static void dsn_rewrite_copy(const struct dsn_rewrite_request *req,
+                             struct dsn_rewrite_result *result,
+                             const char *host)
+{
+    const struct dsn_config *config = req->config;
+    const struct dsn_report *report = &result->report;
+
+    if (!req->local)
+        return;
+    for (size_t i = 0; i < report->recipient_count; i++) {
+        for (size_t j = 0; j < config->copy_code_count; j++) {
+            if (dsn_status_match(&config->copy_codes[j],
+                                 &report->recipients[i].status) < 0)
+                continue;
+            dsn_status_format(&report->recipients[i].status,
+                              result->copy_code, sizeof(result->copy_code));
+            result->copy_to = dsn_rewrite_full_address(config->copy_to
+                                                       ? config->copy_to
+                                                       : config->postmaster,
+                                                       host);
+            if (req->recipient && strstr(req->recipient, result->copy_to))
+                g_clear_pointer(&result->copy_to, g_free);
+            return;
+        }
+    }
+}
+
+/* Redact the report and the delivery-status part for the audience. */
+static void dsn_rewrite_redact(const struct dsn_rewrite_request *req,
+                               const struct dsn_config_audience *a,
+                               struct dsn_rewrite_result *result)
+{
+    struct dsn_report *report = &result->report;
+
+    if (!dsn_redact_wanted(a))
+        return;
+    dsn_redact_report(req->config, a, report);
+    if (!report->status_encoded)
+        result->status_text = dsn_redact_status(
+            req->config, a, req->body + report->status_content.start,
+            report->status_content.end - report->status_content.start,
+            report->newline);
+}
+
+static const char *dsn_rewrite_source_name(enum dsn_select_source source)
+{
+    switch (source) {
+    case DSN_SELECT_DETECTED:
+        return ("detected");
+    case DSN_SELECT_DEFAULT:
+        return ("default");
+    default:
+        return ("fallback");
+    }
+}
+
+/* Choose audience and language, then render and compose. */
+static void dsn_rewrite_build(const struct dsn_rewrite_request *req,
+                              struct dsn_rewrite_result *result,
+                              const char *sender)
+{
+    const struct dsn_config *config = req->config;
+    struct dsn_render_context context = {
+        .hostname = req->hostname, .sender = sender,
+    };
+    struct dsn_render_result rendered = {0};
+    struct dsn_report *report = &result->report;
+    const struct dsn_config_audience *a;
+    enum dsn_select_source source = DSN_SELECT_DEFAULT;
+    const char *host = config->reporting_host ? config->reporting_host
+        : req->hostname;
+
+    result->audience = req->audience != DSN_AUDIENCE_ANY ? req->audience
+        : dsn_select_audience(config, sender);
+    a = &config->audiences[result->audience];
+    context.audience = result->audience;
+    if (req->language)
+        context.language = dsn_select_match(config, req->language);
+    else
+        context.language = dsn_select_language(config, result->audience,
+                                               report, &source);
+    result->language_source = req->language ? "requested"
+        : dsn_rewrite_source_name(source);
+    context.html = a->html;
+    dsn_rewrite_redact(req, a, result);
+    context.original_truncated = dsn_rewrite_truncate(req, a, result);
+
+    dsn_render(config, report, &context, &rendered);
+    result->outcome = rendered.outcome;
+    result->part = g_string_sized_new(rendered.text->len + 256);
+    if (rendered.html)
+        dsn_compose_alternative(rendered.text->str, rendered.html->str,
+                                rendered.language, report->newline,
+                                report->boundary, result->part);
+    else
+        dsn_compose_part(rendered.text->str, rendered.language,
+                         report->newline, report->boundary, result->part);
+    result->replace = report->human;
+    result->subject = dsn_compose_subject(rendered.subject);
+    result->language = g_strdup(rendered.language);
+    result->from = dsn_rewrite_from(a, host);
+    dsn_rewrite_copy(req, result, host);
+    dsn_render_free(&rendered);
+}
+
 void    dsn_rewrite(const struct dsn_rewrite_request *req,
                     struct dsn_rewrite_result *result)
 {
-    struct dsn_render_context context = {.hostname = req->hostname};
-    struct dsn_render_result rendered = {0};
     struct dsn_report *report = &result->report;
     char   *sender;
 
@@ -99,20 +275,39 @@ void    dsn_rewrite(const struct dsn_rewrite_request *req,
     }
     if ((result->why = dsn_rewrite_policy(req)) != NULL)
         return;
-
     sender = dsn_rewrite_bare_address(req->recipient);
-    context.sender = sender;
-    dsn_render(req->config, report, &context, &rendered);
-    result->outcome = rendered.outcome;
-    result->part = g_string_sized_new(rendered.text->len + 256);
-    dsn_compose_part(rendered.text->str, rendered.language, report->newline,
-                     report->boundary, result->part);
-    result->replace = report->human;
-    result->subject = dsn_compose_subject(rendered.subject);
-    result->language = g_strdup(rendered.language);
+    dsn_rewrite_build(req, result, sender);
     result->action = DSN_REWRITE_CHANGE;
-    dsn_render_free(&rendered);
     g_free(sender);
+}
+
+size_t  dsn_rewrite_pieces(const struct dsn_rewrite_result *result,
+                           const char *body, size_t body_len,
+                           struct dsn_rewrite_piece *pieces)
+{
+    const struct dsn_report *report = &result->report;
+    size_t  n = 0;
+    size_t  pos = result->replace.end;
+
+    pieces[n++] = (struct dsn_rewrite_piece) {body, result->replace.start};
+    pieces[n++] = (struct dsn_rewrite_piece) {result->part->str,
+        result->part->len};
+    if (result->status_text) {
+        pieces[n++] = (struct dsn_rewrite_piece) {body + pos,
+            report->status_content.start - pos};
+        pieces[n++] = (struct dsn_rewrite_piece) {result->status_text->str,
+            result->status_text->len};
+        pos = report->status_content.end;
+    }
+    if (result->original_text) {
+        pieces[n++] = (struct dsn_rewrite_piece) {body + pos,
+            report->original_part.start - pos};
+        pieces[n++] = (struct dsn_rewrite_piece) {result->original_text->str,
+            result->original_text->len};
+        pos = report->original_part.end;
+    }
+    pieces[n++] = (struct dsn_rewrite_piece) {body + pos, body_len - pos};
+    return (n);
 }
 
 void    dsn_rewrite_free(struct dsn_rewrite_result *result)
@@ -120,7 +315,13 @@ void    dsn_rewrite_free(struct dsn_rewrite_result *result)
     dsn_parse_free(&result->report);
     if (result->part)
         g_string_free(result->part, TRUE);
+    if (result->status_text)
+        g_string_free(result->status_text, TRUE);
+    if (result->original_text)
+        g_string_free(result->original_text, TRUE);
     g_free(result->subject);
     g_free(result->language);
+    g_free(result->from);
+    g_free(result->copy_to);
     memset(result, 0, sizeof(*result));
 }

@@ -31,6 +31,8 @@ struct dsnctl_options {
     const char *config_path;
     const char *sender;
     const char *hostname;
+    const char *language;
+    enum dsn_audience audience;
     bool    foreign;
 };
 
@@ -38,9 +40,10 @@ static void dsnctl_usage(FILE *out)
 {
     fprintf(out,
             "Usage: dsnctl [-c FILE] check\n"
-            "       dsnctl [-c FILE] [--sender ADDRESS] [--hostname NAME]"
+            "       dsnctl [-c FILE] [--to ADDRESS] [--hostname NAME]"
             " [--foreign]\n"
-            "              render [FILE|-]\n"
+            "              [--audience internal|external] [--language TAG]"
+            " render [FILE|-]\n"
             "       dsnctl parse [FILE|-]\n"
             "\n"
             "  check    load and validate the config; exit 0 or 1\n"
@@ -52,8 +55,16 @@ static void dsnctl_usage(FILE *out)
             " a DSN\n"
             "\n"
             "  -c, --config FILE    config file (default %s)\n"
-            "  -s, --sender ADDR    the DSN's envelope recipient"
-            " (default: its To)\n"
+            "  -s, --to ADDRESS     the DSN's envelope recipient, the"
+            " original sender\n"
+            "                       (default: the DSN's To; --sender is"
+            " the same)\n"
+            "  -a, --audience WHO   render for an internal or external"
+            " sender\n"
+            "                       (default: from the address and"
+            " internal_domains)\n"
+            "  -l, --language TAG   render in language TAG (default:"
+            " detected)\n"
             "  -H, --hostname NAME  the MTA's host name, used when"
             " reporting_host\n"
             "                       is unset\n"
@@ -112,59 +123,113 @@ static int dsnctl_check(const struct dsnctl_options *opts)
     return (0);
 }
 
-/* Write value with each "\n" as newline, then a newline. */
-static void dsnctl_put_field(GString *out, const char *value,
+/* A header field to replace, or to add when the message has none. */
+struct dsnctl_field {
+    const char *name;
+    const char *value;
+    bool    done;
+};
+
+/* Write "name: value" with each "\n" of value as newline. */
+static void dsnctl_put_field(GString *out, struct dsnctl_field *field,
                              const char *newline)
 {
-    g_string_append(out, "Subject: ");
-    for (const char *p = value; *p; p++) {
+    g_string_append_printf(out, "%s: ", field->name);
+    for (const char *p = field->value; *p; p++) {
         if (*p == '\n')
             g_string_append(out, newline);
         else
             g_string_append_c(out, *p);
     }
     g_string_append(out, newline);
+    field->done = true;
+}
+
+/* Return the field that replaces the header line at line, or NULL. */
+static struct dsnctl_field *dsnctl_match(const char *line,
+                                         struct dsnctl_field *fields)
+{
+    for (; fields->name; fields++) {
+        size_t  n = strlen(fields->name);
+
+        if (!fields->done && g_ascii_strncasecmp(line, fields->name, n) == 0
+            && line[n] == ':')
+            return (fields);
+    }
+    return (NULL);
 }
 
 /*
- * Write the header block of message[0, body_offset) with the first
- * Subject field replaced by subject, or subject added at the end, as
- * smfi_chgheader and smfi_addheader do.
+ * Write the header block of message[0, body_offset) with the first of
+ * each named field replaced, or added at the end, as smfi_chgheader and
+ * smfi_addheader do.
  */
 static void dsnctl_put_headers(GString *out, const char *message,
-                               size_t body_offset, const char *subject)
+                               size_t body_offset,
+                               struct dsnctl_field *fields)
 {
     const char *nl = memchr(message, '\n', body_offset);
     const char *newline = nl && nl > message && nl[-1] == '\r' ? "\r\n"
         : "\n";
     size_t  p = 0;
-    bool    done = false;
 
     while (p < body_offset) {
         const char *end = memchr(message + p, '\n', body_offset - p);
         size_t  next = end ? (size_t) (end - message) + 1 : body_offset;
         bool    blank = message[p] == '\n' || (message[p] == '\r'
                                                && next - p == 2);
+        struct dsnctl_field *field = dsnctl_match(message + p, fields);
 
-        if (blank && !done) {
-            dsnctl_put_field(out, subject, newline);
-            done = true;
+        if (blank) {
+            for (struct dsnctl_field *f = fields; f->name; f++)
+                if (!f->done)
+                    dsnctl_put_field(out, f, newline);
         }
-        if (!done && g_ascii_strncasecmp(message + p, "Subject:", 8) == 0) {
-            dsnctl_put_field(out, subject, newline);
-            done = true;
-            while (next < body_offset && (message[next] == ' '
-                                          || message[next] == '\t')) {
-                end = memchr(message + next, '\n', body_offset - next);
-                next = end ? (size_t) (end - message) + 1 : body_offset;
-            }
-        } else {
+        if (field == NULL) {
             g_string_append_len(out, message + p, next - p);
+            p = next;
+            continue;
+        }
+        dsnctl_put_field(out, field, newline);
+        while (next < body_offset && (message[next] == ' '
+                                      || message[next] == '\t')) {
+            end = memchr(message + next, '\n', body_offset - next);
+            next = end ? (size_t) (end - message) + 1 : body_offset;
         }
         p = next;
     }
-    if (!done)
-        dsnctl_put_field(out, subject, newline);
+    for (struct dsnctl_field *f = fields; f->name; f++)
+        if (!f->done)
+            dsnctl_put_field(out, f, newline);
+}
+
+/* Print the rewritten message and what the milter would log. */
+static void dsnctl_put_message(const GString *input, size_t body_offset,
+                               const struct dsn_rewrite_result *result)
+{
+    struct dsnctl_field fields[3] = {{"Subject", result->subject, false}};
+    struct dsn_rewrite_piece pieces[DSN_REWRITE_MAX_PIECES];
+    const char *body = input->str + body_offset;
+    GString *out = g_string_sized_new(input->len + result->part->len);
+    size_t  count;
+
+    if (result->from)
+        fields[1] = (struct dsnctl_field) {"From", result->from, false};
+    dsnctl_put_headers(out, input->str, body_offset, fields);
+    count = dsn_rewrite_pieces(result, body, input->len - body_offset,
+                               pieces);
+    for (size_t i = 0; i < count; i++)
+        g_string_append_len(out, pieces[i].data, pieces[i].len);
+    fwrite(out->str, 1, out->len, stdout);
+    g_string_free(out, TRUE);
+    fprintf(stderr, "dsnctl: %s DSN rewritten for an %s sender, language"
+            " %s (%s)%s%s%s\n", dsn_config_outcome_name(result->outcome),
+            result->audience == DSN_AUDIENCE_INTERNAL ? "internal"
+            : "external", result->language ? result->language : "none",
+            result->language_source,
+            result->original_text ? ", original cut to its header" : "",
+            result->status_text ? ", delivery-status redacted" : "",
+            result->copy_to ? ", copy to the postmaster" : "");
 }
 
 /* Print the message unchanged and the reason; return the pass status. */
@@ -183,7 +248,6 @@ static int dsnctl_render(const struct dsnctl_options *opts, const char *path)
     struct dsn_rewrite_request req = {0};
     struct dsn_config *config;
     GString *input;
-    GString *out;
     size_t  body_offset;
     char   *to = NULL;
     int     rc;
@@ -208,18 +272,13 @@ static int dsnctl_render(const struct dsnctl_options *opts, const char *path)
     req.local = !opts->foreign;
     req.recipient = opts->sender ? opts->sender : to;
     req.hostname = opts->hostname;
+    req.audience = opts->audience;
+    req.language = opts->language;
     dsn_rewrite(&req, &result);
     if (result.action == DSN_REWRITE_PASS) {
         rc = dsnctl_pass(input, result.why, result.failed);
     } else {
-        out = g_string_sized_new(input->len + result.part->len);
-        dsnctl_put_headers(out, input->str, body_offset, result.subject);
-        g_string_append_len(out, req.body, result.replace.start);
-        g_string_append_len(out, result.part->str, result.part->len);
-        g_string_append_len(out, req.body + result.replace.end,
-                            req.body_len - result.replace.end);
-        fwrite(out->str, 1, out->len, stdout);
-        g_string_free(out, TRUE);
+        dsnctl_put_message(input, body_offset, &result);
         rc = 0;
     }
     dsn_rewrite_free(&result);
@@ -268,6 +327,9 @@ int     main(int argc, char **argv)
         {"sender", required_argument, NULL, 's'},
         {"hostname", required_argument, NULL, 'H'},
         {"foreign", no_argument, NULL, 'F'},
+        {"to", required_argument, NULL, 's'},
+        {"audience", required_argument, NULL, 'a'},
+        {"language", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -277,7 +339,7 @@ int     main(int argc, char **argv)
     const char *file;
     int     ch;
 
-    while ((ch = getopt_long(argc, argv, "c:s:H:FhV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "c:s:H:Fa:l:hV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'c':
             opts.config_path = optarg;
@@ -290,6 +352,20 @@ int     main(int argc, char **argv)
             break;
         case 'F':
             opts.foreign = true;
+            break;
+        case 'a':
+            if (strcmp(optarg, "internal") == 0)
+                opts.audience = DSN_AUDIENCE_INTERNAL;
+            else if (strcmp(optarg, "external") == 0)
+                opts.audience = DSN_AUDIENCE_EXTERNAL;
+            else {
+                fprintf(stderr, "dsnctl: invalid audience \"%s\"; use"
+                        " internal or external\n", optarg);
+                return (DSNCTL_EXIT_ERROR);
+            }
+            break;
+        case 'l':
+            opts.language = optarg;
             break;
         case 'h':
             dsnctl_usage(stdout);
