@@ -71,8 +71,12 @@ dsn_config_error(struct dsn_config_loader *loader,
         file = config_setting_source_file(setting);
         line = config_setting_source_line(setting);
     }
-    g_string_append_printf(loader->errors, "%s:%d: ",
-                           file ? file : loader->path, line);
+    if (line > 0)
+        g_string_append_printf(loader->errors, "%s:%d: ",
+                               file ? file : loader->path, line);
+    else
+        g_string_append_printf(loader->errors, "%s: ",
+                               file ? file : loader->path);
     va_start(ap, fmt);
     g_string_append_vprintf(loader->errors, fmt, ap);
     va_end(ap);
@@ -216,7 +220,9 @@ static void dsn_config_check_duplicate(struct dsn_config_loader *loader,
     for (size_t i = 0; i < config->message_count; i++) {
         const struct dsn_config_message *old = &config->messages[i];
 
-        if (g_ascii_strcasecmp(old->code, msg->code) == 0
+        if (old->pattern.code_class == msg->pattern.code_class
+            && old->pattern.subject == msg->pattern.subject
+            && old->pattern.detail == msg->pattern.detail
             && old->audience == msg->audience
             && g_strcmp0(old->language, msg->language) == 0) {
             dsn_config_error(loader, entry, "duplicate message for code %s"
@@ -869,11 +875,21 @@ static void dsn_config_syntax_error(struct dsn_config_loader *loader,
         g_string_append_printf(loader->errors, "%s: cannot read the file;"
                                " check that it exists and is readable\n",
                                file ? file : loader->path);
-    } else {
-        g_string_append_printf(loader->errors, "%s:%d: syntax error: %s;"
-                               " settings look like name = value;\n",
+    } else if (strstr(config_error_text(cf), "include") != NULL) {
+        g_string_append_printf(loader->errors, "%s:%d: %s; an @include"
+                               " path is relative to the directory of %s\n",
                                file ? file : loader->path,
-                               config_error_line(cf), config_error_text(cf));
+                               config_error_line(cf), config_error_text(cf),
+                               loader->path);
+    } else {
+        const char *text = config_error_text(cf);
+
+        g_string_append_printf(loader->errors, "%s:%d: %s%s; settings look"
+                               " like name = value;\n",
+                               file ? file : loader->path,
+                               config_error_line(cf),
+                               strcmp(text, "syntax error") == 0 ? ""
+                               : "syntax error: ", text);
     }
     loader->error_count++;
 }

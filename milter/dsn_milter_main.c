@@ -123,14 +123,36 @@ static void dsn_milter_options(int argc, char **argv,
     }
 }
 
-/* Switch to user and its groups; return false with a message on error. */
-static bool dsn_milter_drop(const char *user)
+/* Return the path of a unix: or local: socket, or NULL. */
+static const char *dsn_milter_socket_path(const char *socket)
+{
+    if (strncmp(socket, "unix:", 5) == 0)
+        return (socket + 5);
+    if (strncmp(socket, "local:", 6) == 0)
+        return (socket + 6);
+    if (*socket == '/')
+        return (socket);
+    return (NULL);
+}
+
+/*
+ * Give a unix socket to user's group, so that an MTA in that group can
+ * connect after privileges are dropped; then switch to user and its
+ * groups.  Return false with a message on error.
+ */
+static bool dsn_milter_drop(const char *user, const char *socket)
 {
     struct passwd *pw = getpwnam(user);
+    const char *path = dsn_milter_socket_path(socket);
 
     if (pw == NULL) {
         fprintf(stderr, "dsn-milter: user \"%s\" not found; create it or"
                 " name another with -u\n", user);
+        return (false);
+    }
+    if (path && chown(path, pw->pw_uid, pw->pw_gid) != 0) {
+        fprintf(stderr, "dsn-milter: cannot give socket %s to user \"%s\":"
+                " %s\n", path, user, strerror(errno));
         return (false);
     }
     if (initgroups(pw->pw_name, pw->pw_gid) != 0
@@ -201,7 +223,7 @@ int     main(int argc, char **argv)
     }
     if (opts.pidfile && !dsn_milter_write_pidfile(opts.pidfile))
         return (1);
-    if (opts.user && !dsn_milter_drop(opts.user))
+    if (opts.user && !dsn_milter_drop(opts.user, opts.socket))
         return (1);
     syslog(LOG_INFO, "starting dsn-milter %s on %s with %s",
            PACKAGE_VERSION, opts.socket, opts.config_path);

@@ -494,6 +494,26 @@ static void dsn_parse_set_decoded(char **slot, const struct dsn_headers *h,
     g_free(unfolded);
 }
 
+/*
+ * Return where a header block starting at start must end at the latest:
+ * at limit, or earlier at the part's closing boundary delimiter.
+ */
+static size_t dsn_parse_header_limit(const char *body, size_t limit,
+                                     size_t start, const char *boundary)
+{
+    char   *dash = g_strconcat("--", boundary, NULL);
+    size_t  line_start;
+    size_t  next;
+    bool    close;
+
+    if (dsn_parse_next_delimiter(body, limit, dash, strlen(dash), start,
+                                 &line_start, &next, &close)
+        && line_start >= start)
+        limit = line_start;
+    g_free(dash);
+    return (limit);
+}
+
 /* Read the returned message's header block, if the part carries one. */
 static void dsn_parse_original(const char *body, size_t len,
                                const struct dsn_parse_part *part,
@@ -518,10 +538,11 @@ static void dsn_parse_original(const char *body, size_t len,
         report->original_type = DSN_ORIGINAL_ENCODED;
         return;
     }
-    dsn_parse_header_block(body, part->content.start,
-                           limit < len ? limit : len, true, &h, &end);
+    limit = dsn_parse_header_limit(body, limit < len ? limit : len,
+                                   part->content.start, report->boundary);
+    dsn_parse_header_block(body, part->content.start, limit, true, &h, &end);
     /* Only an empty line ends a header block that can be returned alone. */
-    if (end > part->content.start && end < len
+    if (end > part->content.start && end <= limit
         && (body[end - 1] == '\n') && (end - part->content.start) >= 2
         && (body[end - 2] == '\n' || (body[end - 2] == '\r'
                                        && body[end - 3] == '\n')))

@@ -169,11 +169,7 @@ dsn_template_parse_var(struct dsn_template_parser *parser, int depth)
     char   *name = g_strndup(start, len);
 
     var = dsn_template_lookup_name(start, len);
-    if (depth >= DSN_TEMPLATE_MAX_DEPTH) {
-        dsn_template_fail(parser, "conditionals nested more than %s deep"
-                          " at character %zu", G_STRINGIFY(
-                              DSN_TEMPLATE_MAX_DEPTH));
-    } else if (len == 0) {
+    if (len == 0) {
         dsn_template_fail(parser, "missing variable name after \"${\"%s"
                           " at character %zu", "");
     } else if (var == DSN_VAR_COUNT) {
@@ -199,6 +195,13 @@ dsn_template_parse_var(struct dsn_template_parser *parser, int depth)
         return (node);
     case '?':
     case ':':
+        if (depth >= DSN_TEMPLATE_MAX_DEPTH) {
+            parser->pos -= len;
+            dsn_template_fail(parser, "conditionals nested more than %s"
+                              " deep at character %zu",
+                              G_STRINGIFY(DSN_TEMPLATE_MAX_DEPTH));
+            break;
+        }
         node->kind = parser->text[parser->pos] == '?' ? DSN_NODE_IF_SET
             : DSN_NODE_IF_EMPTY;
         parser->pos++;
