@@ -234,14 +234,14 @@ static void dsn_rewrite_build(const struct dsn_rewrite_request *req,
                                                report, &source);
     result->language_source = req->language ? "requested"
         : dsn_rewrite_source_name(source);
-    context.html = a->html;
+    context.html = a->html || req->html;
     dsn_rewrite_redact(req, a, result);
     context.original_truncated = dsn_rewrite_truncate(req, a, result);
 
     dsn_render(config, report, &context, &rendered);
     result->outcome = rendered.outcome;
     result->part = g_string_sized_new(rendered.text->len + 256);
-    if (rendered.html)
+    if (a->html)
         dsn_compose_alternative(rendered.text->str, rendered.html->str,
                                 rendered.language, report->newline,
                                 report->boundary, result->part);
@@ -251,6 +251,8 @@ static void dsn_rewrite_build(const struct dsn_rewrite_request *req,
     result->replace = report->human;
     result->subject = dsn_compose_subject(rendered.subject);
     result->language = g_strdup(rendered.language);
+    result->html = rendered.html;
+    rendered.html = NULL;
     result->from = dsn_rewrite_from(a, host);
     dsn_rewrite_copy(req, result, host);
     dsn_render_free(&rendered);
@@ -315,6 +317,8 @@ void    dsn_rewrite_free(struct dsn_rewrite_result *result)
     dsn_parse_free(&result->report);
     if (result->part)
         g_string_free(result->part, TRUE);
+    if (result->html)
+        g_string_free(result->html, TRUE);
     if (result->status_text)
         g_string_free(result->status_text, TRUE);
     if (result->original_text)

@@ -34,6 +34,7 @@ struct dsnctl_options {
     const char *language;
     enum dsn_audience audience;
     bool    foreign;
+    bool    html;
 };
 
 static void dsnctl_usage(FILE *out)
@@ -43,7 +44,8 @@ static void dsnctl_usage(FILE *out)
             "       dsnctl [-c FILE] [--to ADDRESS] [--hostname NAME]"
             " [--foreign]\n"
             "              [--audience internal|external] [--language TAG]"
-            " render [FILE|-]\n"
+            " [--html]\n"
+            "              render [FILE|-]\n"
             "       dsnctl parse [FILE|-]\n"
             "\n"
             "  check    load and validate the config; exit 0 or 1\n"
@@ -65,6 +67,10 @@ static void dsnctl_usage(FILE *out)
             " internal_domains)\n"
             "  -l, --language TAG   render in language TAG (default:"
             " detected)\n"
+            "  -m, --html           print only the HTML document of the"
+            " notice, for\n"
+            "                       a browser, whatever the audience's"
+            " format\n"
             "  -H, --hostname NAME  the MTA's host name, used when"
             " reporting_host\n"
             "                       is unset\n"
@@ -274,9 +280,13 @@ static int dsnctl_render(const struct dsnctl_options *opts, const char *path)
     req.hostname = opts->hostname;
     req.audience = opts->audience;
     req.language = opts->language;
+    req.html = opts->html;
     dsn_rewrite(&req, &result);
     if (result.action == DSN_REWRITE_PASS) {
         rc = dsnctl_pass(input, result.why, result.failed);
+    } else if (opts->html) {
+        fwrite(result.html->str, 1, result.html->len, stdout);
+        rc = 0;
     } else {
         dsnctl_put_message(input, body_offset, &result);
         rc = 0;
@@ -330,6 +340,7 @@ int     main(int argc, char **argv)
         {"to", required_argument, NULL, 's'},
         {"audience", required_argument, NULL, 'a'},
         {"language", required_argument, NULL, 'l'},
+        {"html", no_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -339,7 +350,7 @@ int     main(int argc, char **argv)
     const char *file;
     int     ch;
 
-    while ((ch = getopt_long(argc, argv, "c:s:H:Fa:l:hV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "c:s:H:Fa:l:mhV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'c':
             opts.config_path = optarg;
@@ -366,6 +377,9 @@ int     main(int argc, char **argv)
             break;
         case 'l':
             opts.language = optarg;
+            break;
+        case 'm':
+            opts.html = true;
             break;
         case 'h':
             dsnctl_usage(stdout);
