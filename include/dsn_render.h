@@ -50,4 +50,12 @@ void    dsn_render(const struct dsn_config *config,
 
 void    dsn_render_free(struct dsn_render_result *result);
 
+/*
+ * Return the host name a DSN shows: reporting_host, else hostname (the
+ * MTA's macro j), else the report's Reporting-MTA, else this host's name.
+ */
+const char *dsn_render_host(const struct dsn_config *config,
+                            const struct dsn_report *report,
+                            const char *hostname);
+
 #endif

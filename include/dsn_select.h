@@ -45,7 +45,9 @@ bool    dsn_select_private_address(const char *text);
  * of the original's Content-Language, then Accept-Language and
  * X-Accept-Language by q-value (when the audience detects languages),
  * then the audience's default_language, then the global one; each tag
- * exactly, then its primary subtag.
+ * exactly, then its primary subtag.  A tag naming the global
+ * default_language selects the texts without a tag (NULL) unless some
+ * texts carry that tag.
  */
 const char *dsn_select_language(const struct dsn_config *config,
                                 enum dsn_audience audience,

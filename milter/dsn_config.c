@@ -224,7 +224,10 @@ static void dsn_config_check_duplicate(struct dsn_config_loader *loader,
             && old->pattern.subject == msg->pattern.subject
             && old->pattern.detail == msg->pattern.detail
             && old->audience == msg->audience
-            && g_strcmp0(old->language, msg->language) == 0) {
+            && (old->language == msg->language
+                || (old->language && msg->language
+                    && g_ascii_strcasecmp(old->language,
+                                          msg->language) == 0))) {
             dsn_config_error(loader, entry, "duplicate message for code %s"
                              " (first at line %d); remove one of them or"
                              " give them different language or audience",
@@ -666,9 +669,17 @@ static void dsn_config_domains(struct dsn_config_loader *loader,
         }
     }
     file = dsn_config_string(loader, root, "internal_domains_file", "");
-    if (file && *file)
+    if (file && *file) {
+        /* A relative path is relative to the config file, as @include. */
+        char   *dir = g_path_get_dirname(loader->path);
+        char   *path = g_path_is_absolute(file) ? g_strdup(file)
+            : g_build_filename(dir, file, NULL);
+
         dsn_config_domains_file(loader, config_setting_get_member(
-                                    root, "internal_domains_file"), file);
+                                    root, "internal_domains_file"), path);
+        g_free(path);
+        g_free(dir);
+    }
 }
 
 /* Codes copied to the postmaster when postmaster_copies is not set. */

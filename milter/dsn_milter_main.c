@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -17,6 +18,8 @@
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
+
+#include <glib.h>
 
 #include "dsn_config.h"
 #include "dsn_milter.h"
@@ -123,6 +126,27 @@ static void dsn_milter_options(int argc, char **argv,
     }
 }
 
+static bool dsn_milter_foreground;
+
+/*
+ * Report a start-up error to syslog and to stderr; after detaching,
+ * syslog is the only place it can be seen.
+ */
+static void G_GNUC_PRINTF(1, 2) dsn_milter_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsyslog(LOG_ERR, fmt, ap);
+    va_end(ap);
+    if (!dsn_milter_foreground) {
+        fputs("dsn-milter: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+    }
+}
+
 /* Return the path of a unix: or local: socket, or NULL. */
 static const char *dsn_milter_socket_path(const char *socket)
 {
@@ -133,6 +157,15 @@ static const char *dsn_milter_socket_path(const char *socket)
     if (*socket == '/')
         return (socket);
     return (NULL);
+}
+
+/* Remove a unix socket left by a failed start. */
+static void dsn_milter_unlink(const char *socket)
+{
+    const char *path = dsn_milter_socket_path(socket);
+
+    if (path)
+        unlink(path);
 }
 
 /*
@@ -146,18 +179,18 @@ static bool dsn_milter_drop(const char *user, const char *socket)
     const char *path = dsn_milter_socket_path(socket);
 
     if (pw == NULL) {
-        fprintf(stderr, "dsn-milter: user \"%s\" not found; create it or"
+        dsn_milter_error("user \"%s\" not found; create it or"
                 " name another with -u\n", user);
         return (false);
     }
     if (path && chown(path, pw->pw_uid, pw->pw_gid) != 0) {
-        fprintf(stderr, "dsn-milter: cannot give socket %s to user \"%s\":"
+        dsn_milter_error("cannot give socket %s to user \"%s\":"
                 " %s\n", path, user, strerror(errno));
         return (false);
     }
     if (initgroups(pw->pw_name, pw->pw_gid) != 0
         || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
-        fprintf(stderr, "dsn-milter: cannot switch to user \"%s\": %s\n",
+        dsn_milter_error("cannot switch to user \"%s\": %s\n",
                 user, strerror(errno));
         return (false);
     }
@@ -170,7 +203,7 @@ static bool dsn_milter_write_pidfile(const char *path)
 
     if (fp == NULL || fprintf(fp, "%ld\n", (long) getpid()) < 0
         || fclose(fp) != 0) {
-        fprintf(stderr, "dsn-milter: cannot write pid file %s: %s\n", path,
+        dsn_milter_error("cannot write pid file %s: %s\n", path,
                 strerror(errno));
         return (false);
     }
@@ -181,17 +214,17 @@ static bool dsn_milter_write_pidfile(const char *path)
 static bool dsn_milter_open(const struct dsn_milter_options *opts)
 {
     if (smfi_register(dsn_milter_desc) != MI_SUCCESS) {
-        fprintf(stderr, "dsn-milter: smfi_register failed\n");
+        dsn_milter_error("smfi_register failed\n");
         return (false);
     }
     if (smfi_setconn((char *) opts->socket) != MI_SUCCESS
         || smfi_settimeout(opts->timeout) != MI_SUCCESS) {
-        fprintf(stderr, "dsn-milter: invalid socket \"%s\"; use"
+        dsn_milter_error("invalid socket \"%s\"; use"
                 " unix:/path or inet:PORT@HOST\n", opts->socket);
         return (false);
     }
     if (smfi_opensocket(true) != MI_SUCCESS) {
-        fprintf(stderr, "dsn-milter: cannot open socket %s: %s; check the"
+        dsn_milter_error("cannot open socket %s: %s; check the"
                 " directory exists and no other milter uses it\n",
                 opts->socket, strerror(errno));
         return (false);
@@ -209,6 +242,7 @@ int     main(int argc, char **argv)
     int     rc;
 
     dsn_milter_options(argc, argv, &opts);
+    dsn_milter_foreground = opts.foreground;
     openlog("dsn-milter", LOG_PID | (opts.foreground ? LOG_PERROR : 0),
             LOG_MAIL);
     setlogmask(LOG_UPTO(dsn_milter_verbose > 0 ? LOG_DEBUG : LOG_INFO));
@@ -218,13 +252,15 @@ int     main(int argc, char **argv)
     if (!dsn_milter_open(&opts))
         return (1);
     if (!opts.foreground && daemon(0, 0) != 0) {
-        fprintf(stderr, "dsn-milter: cannot detach: %s\n", strerror(errno));
+        dsn_milter_error("cannot detach: %s\n", strerror(errno));
+        dsn_milter_unlink(opts.socket);
         return (1);
     }
-    if (opts.pidfile && !dsn_milter_write_pidfile(opts.pidfile))
+    if ((opts.pidfile && !dsn_milter_write_pidfile(opts.pidfile))
+        || (opts.user && !dsn_milter_drop(opts.user, opts.socket))) {
+        dsn_milter_unlink(opts.socket);
         return (1);
-    if (opts.user && !dsn_milter_drop(opts.user, opts.socket))
-        return (1);
+    }
     syslog(LOG_INFO, "starting dsn-milter %s on %s with %s",
            PACKAGE_VERSION, opts.socket, opts.config_path);
     rc = smfi_main();

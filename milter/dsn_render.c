@@ -226,15 +226,14 @@ static void dsn_render_block(const struct dsn_config *config,
     g_string_free(message_html, TRUE);
 }
 
-/* Return the host name to show: config, MTA, report, then this host. */
-static const char *dsn_render_host(const struct dsn_config *config,
-                                   const struct dsn_report *report,
-                                   const struct dsn_render_context *context)
+const char *dsn_render_host(const struct dsn_config *config,
+                            const struct dsn_report *report,
+                            const char *hostname)
 {
     if (config->reporting_host)
         return (config->reporting_host);
-    if (context->hostname && *context->hostname)
-        return (context->hostname);
+    if (hostname && *hostname)
+        return (hostname);
     if (report->reporting_mta)
         return (dsn_render_untyped(report->reporting_mta));
     return (g_get_host_name());
@@ -311,7 +310,7 @@ void    dsn_render(const struct dsn_config *config,
     result->language = context->language ? context->language
         : config->default_language;
     v.language = result->language;
-    v.reporting_host = dsn_render_host(config, report, context);
+    v.reporting_host = dsn_render_host(config, report, context->hostname);
     if (strchr(config->postmaster, '@') == NULL)
         postmaster = g_strconcat(config->postmaster, "@", v.reporting_host,
                                  NULL);

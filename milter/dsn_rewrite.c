@@ -157,6 +157,7 @@ static void dsn_rewrite_copy(const struct dsn_rewrite_request *req,
 {
     const struct dsn_config *config = req->config;
     const struct dsn_report *report = &result->report;
+    char   *bare;
 
     if (!req->local)
         return;
@@ -171,8 +172,11 @@ static void dsn_rewrite_copy(const struct dsn_rewrite_request *req,
                                                        ? config->copy_to
                                                        : config->postmaster,
                                                        host);
-            if (req->recipient && strstr(req->recipient, result->copy_to))
+            /* The DSN already goes to that address: no second copy. */
+            bare = dsn_rewrite_bare_address(req->recipient);
+            if (bare && g_ascii_strcasecmp(bare, result->copy_to) == 0)
                 g_clear_pointer(&result->copy_to, g_free);
+            g_free(bare);
             return;
         }
     }
@@ -220,20 +224,21 @@ static void dsn_rewrite_build(const struct dsn_rewrite_request *req,
     struct dsn_report *report = &result->report;
     const struct dsn_config_audience *a;
     enum dsn_select_source source = DSN_SELECT_DEFAULT;
-    const char *host = config->reporting_host ? config->reporting_host
-        : req->hostname;
+    const char *host = dsn_render_host(config, report, req->hostname);
 
     result->audience = req->audience != DSN_AUDIENCE_ANY ? req->audience
         : dsn_select_audience(config, sender);
     a = &config->audiences[result->audience];
     context.audience = result->audience;
-    if (req->language)
-        context.language = dsn_select_match(config, req->language);
-    else
+    context.language = req->language
+        ? dsn_select_match(config, req->language) : NULL;
+    if (context.language) {
+        result->language_source = "requested";
+    } else {
         context.language = dsn_select_language(config, result->audience,
                                                report, &source);
-    result->language_source = req->language ? "requested"
-        : dsn_rewrite_source_name(source);
+        result->language_source = dsn_rewrite_source_name(source);
+    }
     context.html = a->html || req->html;
     dsn_rewrite_redact(req, a, result);
     context.original_truncated = dsn_rewrite_truncate(req, a, result);

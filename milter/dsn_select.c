@@ -130,6 +130,48 @@ const char *dsn_select_match(const struct dsn_config *config,
     return (found);
 }
 
+/*
+ * Return true when tag, exactly or by its primary subtag, names the
+ * language of the texts without a tag: the global default_language.
+ */
+static bool dsn_select_untagged(const struct dsn_config *config,
+                                const char *tag)
+{
+    const char *def = config->default_language;
+    size_t  primary = strcspn(tag, "-_");
+
+    if (def == NULL)
+        return (false);
+    return (g_ascii_strcasecmp(def, tag) == 0
+            || (strlen(def) == primary
+                && g_ascii_strncasecmp(def, tag, primary) == 0));
+}
+
+/*
+ * Resolve tag to the texts it selects: a tagged language in *language,
+ * or NULL for the untagged texts.  Return false when nothing fits.
+ */
+static bool dsn_select_resolve(const struct dsn_config *config,
+                               const char *tag, const char **language)
+{
+    const char *exact = dsn_select_available(config, tag, strlen(tag));
+
+    if (exact == NULL && g_ascii_strcasecmp(tag,
+                                            config->default_language
+                                            ? config->default_language
+                                            : "") != 0)
+        exact = dsn_select_match(config, tag);
+    if (exact) {
+        *language = exact;
+        return (true);
+    }
+    if (dsn_select_untagged(config, tag)) {
+        *language = NULL;
+        return (true);
+    }
+    return (false);
+}
+
 /* One language range of a header, with its weight. */
 struct dsn_select_range {
     char    tag[36];
@@ -176,13 +218,14 @@ static void dsn_select_ranges(const char *value, GArray *ranges)
     g_strfreev(items);
 }
 
-/* Try the original message's language headers. */
-static const char *dsn_select_detect(const struct dsn_config *config,
-                                     const struct dsn_report *report)
+/* Try the original message's language headers; see dsn_select_resolve. */
+static bool dsn_select_detect(const struct dsn_config *config,
+                              const struct dsn_report *report,
+                              const char **language)
 {
     GArray *ranges = g_array_new(FALSE, FALSE,
                                  sizeof(struct dsn_select_range));
-    const char *found = NULL;
+    bool    found = false;
     guint   accept_start;
 
     dsn_select_ranges(report->original_content_language, ranges);
@@ -192,11 +235,11 @@ static const char *dsn_select_detect(const struct dsn_config *config,
     qsort(&g_array_index(ranges, struct dsn_select_range, accept_start),
           ranges->len - accept_start, sizeof(struct dsn_select_range),
           dsn_select_by_weight);
-    for (guint i = 0; i < ranges->len && found == NULL; i++)
-        found = dsn_select_match(config,
-                                 g_array_index(ranges,
-                                               struct dsn_select_range,
-                                               i).tag);
+    for (guint i = 0; i < ranges->len && !found; i++)
+        found = dsn_select_resolve(config,
+                                   g_array_index(ranges,
+                                                 struct dsn_select_range,
+                                                 i).tag, language);
     g_array_free(ranges, TRUE);
     return (found);
 }
@@ -209,15 +252,17 @@ const char *dsn_select_language(const struct dsn_config *config,
     const struct dsn_config_audience *a = &config->audiences[audience];
     const char *found = NULL;
 
-    if (a->detect_language && report)
-        found = dsn_select_detect(config, report);
-    if (found) {
+    if (a->detect_language && report
+        && dsn_select_detect(config, report, &found)) {
         *source = DSN_SELECT_DETECTED;
         return (found);
     }
-    if (a->default_language)
-        found = dsn_select_match(config, a->default_language);
-    if (found == NULL && config->default_language)
+    if (a->default_language
+        && dsn_select_resolve(config, a->default_language, &found)) {
+        *source = DSN_SELECT_DEFAULT;
+        return (found);
+    }
+    if (config->default_language)
         found = dsn_select_match(config, config->default_language);
     *source = found ? DSN_SELECT_DEFAULT : DSN_SELECT_FALLBACK;
     return (found);
