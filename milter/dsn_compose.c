@@ -1,7 +1,8 @@
 /*
  * dsn_compose - write the new human-readable part and Subject
  *
- * Exports dsn_compose_part() and dsn_compose_subject().  Content that is
+ * Exports dsn_compose_part(), dsn_compose_alternative() and
+ * dsn_compose_subject().  Content that is
  * ASCII with short lines goes out as 7bit; other content as
  * quoted-printable, encoded by GMime.  A line of text that would look
  * like the report's boundary delimiter forces base64, whose alphabet has
@@ -14,6 +15,13 @@
 
 #include "dsn_compose.h"
 #include "dsn_util.h"
+
+/*
+ * Bytes of text per encoded word of a Subject.  45 bytes make 60 base64
+ * characters, so a word stays under the 75 that RFC 2047 allows.
+ */
+#define DSN_COMPOSE_WORD_MIN    30
+#define DSN_COMPOSE_WORD_MAX    45
 
 /* Longest line sent as 7bit; RFC 5322 allows 998, 78 is the custom. */
 #define DSN_COMPOSE_MAX_7BIT_LINE       998
@@ -126,6 +134,15 @@ static void dsn_compose_leaf(const char *text, const char *subtype,
             encoding = GMIME_CONTENT_ENCODING_BASE64;
     if (encoding != GMIME_CONTENT_ENCODING_7BIT)
         content = dsn_compose_encode(plain, encoding);
+    /* A soft line break can start an encoded line with the delimiter. */
+    for (const char *const *b = avoid; *b && content
+         && encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE; b++) {
+        if (dsn_compose_has_delimiter(content, *b)) {
+            g_string_free(content, TRUE);
+            encoding = GMIME_CONTENT_ENCODING_BASE64;
+            content = dsn_compose_encode(plain, encoding);
+        }
+    }
 
     if (strcmp(subtype, "plain") == 0)
         g_string_append_printf(out, "Content-Description: Notification%s",
@@ -188,18 +205,91 @@ void    dsn_compose_alternative(const char *text, const char *html,
     g_string_append_printf(out, "%s--%s--%s", newline, inner, newline);
 }
 
+/* Return true when text is printable ASCII only. */
+static bool dsn_compose_is_ascii(const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++)
+        if (*p < 0x20 || *p >= 0x7f)
+            return (false);
+    return (true);
+}
+
+/*
+ * Return the byte length of the next chunk of text to encode as one
+ * word: whole UTF-8 characters, at least DSN_COMPOSE_WORD_MIN bytes
+ * unless text is shorter, and a multiple of 3 where one is reachable,
+ * so the base64 has no "=" padding inside the subject.
+ */
+static size_t dsn_compose_chunk(const char *text)
+{
+    size_t  len = 0;
+
+    if (strlen(text) <= DSN_COMPOSE_WORD_MAX)
+        return (strlen(text));
+    while (text[len]) {
+        len = (size_t) (g_utf8_next_char(text + len) - text);
+        if (len >= DSN_COMPOSE_WORD_MIN && len % 3 == 0)
+            break;
+        if (len >= DSN_COMPOSE_WORD_MAX)
+            break;
+    }
+    return (len);
+}
+
+/*
+ * Return the length of the leading printable ASCII words of text, up to
+ * and including the space before the first word with other characters.
+ */
+static size_t dsn_compose_ascii_prefix(const char *text)
+{
+    size_t  space = 0;
+
+    for (size_t i = 0; text[i]; i++) {
+        unsigned char c = (unsigned char) text[i];
+
+        if (c < 0x20 || c >= 0x7f)
+            break;
+        if (c == ' ')
+            space = i + 1;
+    }
+    return (space);
+}
+
+/* Append text as base64 encoded words separated by spaces. */
+static void dsn_compose_words(GString *out, const char *text)
+{
+    while (*text) {
+        size_t  len = dsn_compose_chunk(text);
+        char   *b64 = g_base64_encode((const guchar *) text, len);
+
+        g_string_append_printf(out, "%s=?UTF-8?B?%s?=",
+                               out->len && out->str[out->len - 1] != ' '
+                               ? " " : "", b64);
+        g_free(b64);
+        text += len;
+    }
+}
+
 char   *dsn_compose_subject(const char *text)
 {
     char   *clean = dsn_util_sanitize(text, -1);
-    char   *encoded;
+    GString *encoded = g_string_new(NULL);
     char   *header;
     char   *folded;
     size_t  len;
     char   *value;
 
     dsn_util_gmime_init();
-    encoded = g_mime_utils_header_encode_text(NULL, clean, "utf-8");
-    header = g_strconcat("Subject: ", encoded, NULL);
+    if (dsn_compose_is_ascii(clean)) {
+        g_string_append(encoded, clean);
+    } else {
+        /* Words before the first non-ASCII one stay readable. */
+        size_t  plain = dsn_compose_ascii_prefix(clean);
+
+        g_string_append_len(encoded, clean, plain);
+        dsn_compose_words(encoded, clean + plain);
+    }
+    header = g_strconcat("Subject: ", encoded->str, NULL);
     folded = g_mime_utils_unstructured_header_fold(NULL, NULL, header);
     len = strlen(folded);
     while (len > 0 && (folded[len - 1] == '\n' || folded[len - 1] == '\r'))
@@ -210,7 +300,7 @@ char   *dsn_compose_subject(const char *text)
             p[1] = '\t';
     g_free(folded);
     g_free(header);
-    g_free(encoded);
+    g_string_free(encoded, TRUE);
     g_free(clean);
     return (value);
 }

@@ -598,8 +598,10 @@ static void dsn_config_add_domain(struct dsn_config_loader *loader,
                                   const config_setting_t *where_setting,
                                   const char *domain, const char *origin)
 {
-    char   *clean = g_ascii_strdown(g_strstrip(g_strdup(domain)), -1);
+    char   *copy = g_strstrip(g_strdup(domain));
+    char   *clean = g_ascii_strdown(copy, -1);
 
+    g_free(copy);
     if (*clean == 0 || strchr(clean, '@') || strchr(clean, ' ')) {
         dsn_config_error(loader, where_setting, "%sinvalid domain \"%s\";"
                          " write example.com, or .example.com for its"

@@ -111,6 +111,37 @@ static bool dsn_html_value(const char **p, const char **value, size_t *len)
     return (true);
 }
 
+/*
+ * Check the template constructs inside one tag, text[0, len): only plain
+ * ${name} and $$ may appear there.  A conditional or a stray "}" inside
+ * a tag could open a quote in one branch and close it in another, which
+ * a scan of the template text cannot follow.
+ */
+static bool dsn_html_tag_template(const char *text, size_t len,
+                                  char *error, size_t size)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '$' && i + 1 < len && text[i + 1] == '$') {
+            i++;
+        } else if (text[i] == '$' && i + 1 < len && text[i + 1] == '{') {
+            i += 2;
+            while (i < len && (g_ascii_isalnum(text[i]) || text[i] == '_'))
+                i++;
+            if (i >= len || text[i] != '}') {
+                snprintf(error, size, "a conditional ${name?...} or"
+                         " ${name:...} inside a tag is not allowed; put"
+                         " whole tags inside the conditional");
+                return (false);
+            }
+        } else if (text[i] == '}') {
+            snprintf(error, size, "a \"}\" inside a tag is not allowed;"
+                     " put whole tags inside a conditional");
+            return (false);
+        }
+    }
+    return (true);
+}
+
 /* Check one attribute of tag; write an error and return false if bad. */
 static bool dsn_html_attribute(const char *tag, const char *attr,
                                const char *value, size_t len, char *error,
@@ -141,10 +172,12 @@ static bool dsn_html_attribute(const char *tag, const char *attr,
 /* Check the tag starting at *p (just after "<"); advance past ">". */
 static bool dsn_html_tag(const char **p, char *error, size_t size)
 {
+    const char *start = *p;
     char    tag[16];
     char    attr[32];
     const char *value;
     size_t  len;
+    bool    quoted;
 
     if (**p == '!' || **p == '?') {
         snprintf(error, size, "comments, doctype and \"<%c\" declarations"
@@ -164,7 +197,8 @@ static bool dsn_html_tag(const char **p, char *error, size_t size)
             (*p)++;
         if (**p == '>' || (**p == '/' && (*p)[1] == '>')) {
             *p += **p == '>' ? 1 : 2;
-            return (true);
+            return (dsn_html_tag_template(start, (size_t) (*p - start),
+                                          error, size));
         }
         if (dsn_html_name(p, attr, sizeof(attr)) == 0) {
             snprintf(error, size, "malformed tag <%s>: expected an"
@@ -175,8 +209,14 @@ static bool dsn_html_tag(const char **p, char *error, size_t size)
         len = 0;
         if (**p == '=') {
             (*p)++;
+            quoted = **p == '"' || **p == '\'';
             if (!dsn_html_value(p, &value, &len)) {
                 snprintf(error, size, "unclosed quote in <%s>", tag);
+                return (false);
+            }
+            if (!quoted && memchr(value, '$', len)) {
+                snprintf(error, size, "the value of %s in <%s> contains a"
+                         " variable; put it in double quotes", attr, tag);
                 return (false);
             }
         }

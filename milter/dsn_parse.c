@@ -608,8 +608,12 @@ static int dsn_parse_locate(const char *body, size_t len,
             break;
         }
         if (!dsn_parse_next_delimiter(body, len, dash, dash_len, pos,
-                                      &line_start, &next, &close))
+                                      &line_start, &next, &close)) {
+            /* A part without its closing delimiter ends with the body. */
+            parts[count].whole.end = len;
+            count++;
             break;
+        }
         parts[count].whole.end = line_start < pos ? pos : line_start;
         count++;
         pos = next;

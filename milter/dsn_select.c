@@ -232,7 +232,8 @@ static bool dsn_select_detect(const struct dsn_config *config,
     accept_start = ranges->len;
     dsn_select_ranges(report->original_accept_language, ranges);
     /* Content-Language names the text's language: it goes first. */
-    qsort(&g_array_index(ranges, struct dsn_select_range, accept_start),
+    if (ranges->len > accept_start)
+        qsort(&g_array_index(ranges, struct dsn_select_range, accept_start),
           ranges->len - accept_start, sizeof(struct dsn_select_range),
           dsn_select_by_weight);
     for (guint i = 0; i < ranges->len && !found; i++)
