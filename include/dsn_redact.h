@@ -17,11 +17,11 @@
 #include "dsn_config.h"
 #include "dsn_parse.h"
 
-/* Text that stands in for a hidden host name or address. */
+/* Replacement text for a hidden host name or address. */
 #define DSN_REDACT_HIDDEN       "[hidden]"
 
 /* Return true when the audience's settings change anything. */
-bool    dsn_redact_wanted(const struct dsn_config_audience *audience);
+bool    dsn_redact_enabled(const struct dsn_config_audience *audience);
 
 /*
  * Return a copy of text with every internal host name and private IP

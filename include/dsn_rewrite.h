@@ -1,7 +1,7 @@
 /*
  * dsn_rewrite - the whole job: parse, select, render, compose
  *
- * Given a message as a milter holds it (header fields, body, envelope),
+ * Given a message as a milter receives it (header fields, body, envelope),
  * decide whether to rewrite it and build the new human-readable part and
  * Subject.  The caller writes the result back with dsn_rewrite_pieces():
  * the new body is the old one with the first part replaced and, when a

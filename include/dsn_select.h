@@ -12,7 +12,7 @@
 #include "dsn_config.h"
 #include "dsn_parse.h"
 
-/* Where the chosen language came from, for the log. */
+/* Source of the chosen language, for the log. */
 enum dsn_select_source {
     DSN_SELECT_DETECTED,        /* the original's language headers */
     DSN_SELECT_DEFAULT,         /* the audience's or global default */

@@ -23,7 +23,7 @@
 #define DSN_COMPOSE_WORD_MIN    30
 #define DSN_COMPOSE_WORD_MAX    45
 
-/* Longest line sent as 7bit; RFC 5322 allows 998, 78 is the custom. */
+/* Maximum line length sent as 7bit: the 998 that RFC 5322 allows. */
 #define DSN_COMPOSE_MAX_7BIT_LINE       998
 
 /* Return true when text is ASCII with no line over the 7bit limit. */

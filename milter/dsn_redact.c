@@ -1,7 +1,7 @@
 /*
  * dsn_redact - hide internal details from external senders
  *
- * Exports dsn_redact_wanted(), dsn_redact_text(), dsn_redact_report()
+ * Exports dsn_redact_enabled(), dsn_redact_text(), dsn_redact_report()
  * and dsn_redact_status().  The delivery-status part is rewritten field
  * by field: a field is kept byte for byte (with its folding), replaced
  * by one unfolded line, or dropped.  Only optional fields are dropped
@@ -9,6 +9,8 @@
  * Final-Recipient are replaced.
  */
 #include <string.h>
+
+#include <gmime/gmime.h>
 
 #include "dsn_redact.h"
 #include "dsn_select.h"
@@ -23,7 +25,7 @@ struct dsn_redact_field {
     bool    drop;
 };
 
-bool    dsn_redact_wanted(const struct dsn_config_audience *a)
+bool    dsn_redact_enabled(const struct dsn_config_audience *a)
 {
     return (a->reporting_authority != NULL || a->hide_internal_hosts
             || a->hide_postfix_fields || a->hide_expansion);
@@ -36,6 +38,28 @@ static bool dsn_redact_internal(const struct dsn_config *config,
     return (dsn_select_private_address(host)
             || (strchr(host, '.') != NULL
                 && dsn_select_internal_domain(config, host)));
+}
+
+/*
+ * Append DSN_REDACT_HIDDEN and the port when token is "host:port" with
+ * an internal host, and return true; else append nothing.
+ */
+static bool dsn_redact_host_port(const struct dsn_config *config,
+                                 const char *token, GString *out)
+{
+    const char *colon = strrchr(token, ':');
+    char   *host;
+    bool    internal;
+
+    if (colon == NULL || colon == token || colon[1] == 0
+        || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+        return (false);
+    host = g_strndup(token, colon - token);
+    internal = dsn_redact_internal(config, host);
+    g_free(host);
+    if (internal)
+        g_string_append_printf(out, "%s%s", DSN_REDACT_HIDDEN, colon);
+    return (internal);
 }
 
 char   *dsn_redact_text(const struct dsn_config *config, const char *text)
@@ -59,6 +83,9 @@ char   *dsn_redact_text(const struct dsn_config *config, const char *text)
             token[--len] = 0;
         if ((p == text || p[-1] != '@') && dsn_redact_internal(config, token))
             g_string_append(out, DSN_REDACT_HIDDEN);
+        else if ((p == text || p[-1] != '@')
+                 && dsn_redact_host_port(config, token, out))
+            ;
         else
             g_string_append_len(out, p, len);
         p += len;
@@ -67,24 +94,14 @@ char   *dsn_redact_text(const struct dsn_config *config, const char *text)
     return (g_string_free(out, FALSE));
 }
 
-/* Return the host in "dns; host" or "[addr]"; caller frees. */
-static char *dsn_redact_host(const char *value)
-{
-    const char *semi = strchr(value, ';');
-    const char *p = semi ? semi + 1 : value;
-
-    while (*p == ' ' || *p == '\t')
-        p++;
-    return (g_strndup(p, strcspn(p, " \t\r\n(")));
-}
-
+/* Return true when a field value names any internal host or address. */
 static bool dsn_redact_internal_field(const struct dsn_config *config,
                                       const char *value)
 {
-    char   *host = dsn_redact_host(value);
-    bool    internal = dsn_redact_internal(config, host);
+    char   *masked = dsn_redact_text(config, value);
+    bool    internal = strcmp(masked, value) != 0;
 
-    g_free(host);
+    g_free(masked);
     return (internal);
 }
 
@@ -110,6 +127,15 @@ static void dsn_redact_text_slot(const struct dsn_config *config,
     *slot = text;
 }
 
+/* Return the address type of a recipient value ("rfc822", "utf-8"). */
+static char *dsn_redact_address_type(const char *value)
+{
+    const char *semi = strchr(value, ';');
+    char   *type = semi ? g_strndup(value, semi - value) : g_strdup("rfc822");
+
+    return (g_strstrip(type));
+}
+
 /* Return the address in an Original-Recipient value; caller frees. */
 static char *dsn_redact_original_address(const char *value)
 {
@@ -125,14 +151,17 @@ static char *dsn_redact_original_address(const char *value)
 static void dsn_redact_expansion(struct dsn_recipient *r)
 {
     char   *address;
+    char   *type;
 
     if (r->original_recipient == NULL)
         return;
     address = dsn_redact_original_address(r->original_recipient);
+    type = dsn_redact_address_type(r->original_recipient);
     g_free(r->final_recipient);
-    r->final_recipient = g_strdup_printf("rfc822; %s", address);
+    r->final_recipient = g_strdup_printf("%s; %s", type, address);
     g_free(r->address);
     r->address = address;
+    g_free(type);
 }
 
 void    dsn_redact_report(const struct dsn_config *config,
@@ -253,8 +282,10 @@ static void dsn_redact_decide(const struct dsn_config *config,
                  && g_ascii_strcasecmp(f->name, "Final-Recipient") == 0) {
             char   *ov = dsn_redact_value(orig);
             char   *addr = dsn_redact_original_address(ov);
+            char   *type = dsn_redact_address_type(ov);
 
-            f->replacement = g_strdup_printf("rfc822; %s", addr);
+            f->replacement = g_strdup_printf("%s; %s", type, addr);
+            g_free(type);
             g_free(addr);
             g_free(ov);
         } else if (a->hide_internal_hosts
@@ -272,6 +303,27 @@ static void dsn_redact_decide(const struct dsn_config *config,
     }
 }
 
+/* Append "name: value", folded by GMime, with lines ending in newline. */
+static void dsn_redact_put_field(GString *out, const char *name,
+                                 const char *value, const char *newline)
+{
+    char   *header = g_strdup_printf("%s: %s", name, value);
+    char   *folded;
+
+    dsn_util_gmime_init();
+    folded = g_mime_utils_unstructured_header_fold(NULL, NULL, header);
+    for (const char *p = folded; *p; p++) {
+        if (*p == '\n')
+            g_string_append(out, newline);
+        else
+            g_string_append_c(out, *p);
+    }
+    if (out->len == 0 || out->str[out->len - 1] != '\n')
+        g_string_append(out, newline);
+    g_free(folded);
+    g_free(header);
+}
+
 /* Write a group's fields; return true when any changed. */
 static bool dsn_redact_write(GArray *fields, const char *newline,
                              GString *out)
@@ -286,8 +338,7 @@ static bool dsn_redact_write(GArray *fields, const char *newline,
         if (f->drop) {
             changed = true;
         } else if (f->replacement) {
-            g_string_append_printf(out, "%s: %s%s", f->name, f->replacement,
-                                   newline);
+            dsn_redact_put_field(out, f->name, f->replacement, newline);
             changed = true;
         } else {
             g_string_append_len(out, f->raw, f->len);
@@ -325,7 +376,8 @@ GString *dsn_redact_status(const struct dsn_config *config,
         if (p == start)
             break;
     }
-    if (!changed) {
+    /* A replacement may write the bytes it replaced: no change then. */
+    if (!changed || (out->len == len && memcmp(out->str, content, len) == 0)) {
         g_string_free(out, TRUE);
         return (NULL);
     }

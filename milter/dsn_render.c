@@ -15,7 +15,7 @@
 #include "dsn_select.h"
 #include "dsn_util.h"
 
-/* What a lookup needs: the whole report and the recipient in hand. */
+/* Values a template lookup reads: the report and the current recipient. */
 struct dsn_render_vars {
     const struct dsn_config *config;
     const struct dsn_report *report;

@@ -189,7 +189,7 @@ static void dsn_rewrite_redact(const struct dsn_rewrite_request *req,
 {
     struct dsn_report *report = &result->report;
 
-    if (!dsn_redact_wanted(a))
+    if (!dsn_redact_enabled(a))
         return;
     dsn_redact_report(req->config, a, report);
     if (!report->status_encoded)
@@ -224,7 +224,8 @@ static void dsn_rewrite_build(const struct dsn_rewrite_request *req,
     struct dsn_report *report = &result->report;
     const struct dsn_config_audience *a;
     enum dsn_select_source source = DSN_SELECT_DEFAULT;
-    const char *host = dsn_render_host(config, report, req->hostname);
+    /* Copied: redaction may free the Reporting-MTA it points into. */
+    char   *host = g_strdup(dsn_render_host(config, report, req->hostname));
 
     result->audience = req->audience != DSN_AUDIENCE_ANY ? req->audience
         : dsn_select_audience(config, sender);
@@ -261,6 +262,7 @@ static void dsn_rewrite_build(const struct dsn_rewrite_request *req,
     result->from = dsn_rewrite_from(a, host);
     dsn_rewrite_copy(req, result, host);
     dsn_render_free(&rendered);
+    g_free(host);
 }
 
 void    dsn_rewrite(const struct dsn_rewrite_request *req,

@@ -5,7 +5,7 @@
  *
  * Loads CONFIG, reads DSN-FILE, optionally grows its returned message by
  * PAD-BYTES of body text, and runs dsn_rewrite() ITERATIONS times on the
- * header fields and body as the milter holds them.  Prints the CPU time
+ * header fields and body as the milter receives them.  Prints the CPU time
  * per rewrite (CLOCK_PROCESS_CPUTIME_ID) and the peak resident set size.
  * It is a benchmark, not a test: it asserts nothing about speed.
  */
