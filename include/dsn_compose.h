@@ -15,18 +15,17 @@
  * "\n").  language, when not NULL, becomes Content-Language.  The content
  * never contains a line starting with "--" boundary.
  */
-void    dsn_compose_part(const char *text, const char *language,
-                         const char *newline, const char *boundary,
-                         GString *out);
+void dsn_compose_part(const char *text, const char *language,
+                      const char *newline, const char *boundary, GString *out);
 
 /*
  * Append a multipart/alternative part with a text/plain and a text/html
  * alternative (RFC 2046 section 5.1.4), under a boundary that neither
  * starts with boundary nor is its prefix.
  */
-void    dsn_compose_alternative(const char *text, const char *html,
-                                const char *language, const char *newline,
-                                const char *boundary, GString *out);
+void dsn_compose_alternative(const char *text, const char *html,
+                             const char *language, const char *newline,
+                             const char *boundary, GString *out);
 
 /*
  * Return the Subject value for text (UTF-8, one line): unchanged when it
@@ -35,6 +34,6 @@ void    dsn_compose_alternative(const char *text, const char *html,
  * but the last ends in "=" padding: GMime 3.2 joins adjacent words
  * before decoding and stops at padding inside the joined text.
  */
-char   *dsn_compose_subject(const char *text);
+char *dsn_compose_subject(const char *text);
 
 #endif

@@ -15,18 +15,18 @@
 #include <glib.h>
 
 /* Append text to out with & < > " ' written as character references. */
-void    dsn_html_escape(GString *out, const char *text);
+void dsn_html_escape(GString *out, const char *text);
 
 /*
  * Append plain text as HTML: escaped, each line ending in <br>, leading
  * spaces kept as non-breaking spaces.
  */
-void    dsn_html_from_text(GString *out, const char *text);
+void dsn_html_from_text(GString *out, const char *text);
 
 /*
  * Check an html template.  Return true when every tag and attribute is
  * allowed; else write what is wrong and how to fix it into error.
  */
-bool    dsn_html_check(const char *html, char *error, size_t error_size);
+bool dsn_html_check(const char *html, char *error, size_t error_size);
 
 #endif

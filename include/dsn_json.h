@@ -11,6 +11,6 @@
  * error, when not NULL, is stored as "error" (a DSN that could not be
  * read); absent fields are null.
  */
-char   *dsn_json_report(const struct dsn_report *report, const char *error);
+char *dsn_json_report(const struct dsn_report *report, const char *error);
 
 #endif

@@ -13,7 +13,7 @@
 #include <libmilter/mfapi.h>
 
 /* Load the config at start-up; print errors to stderr on failure. */
-bool    dsn_milter_init(const char *config_path);
+bool dsn_milter_init(const char *config_path);
 
 /* The filter description passed to smfi_register(). */
 extern struct smfiDesc dsn_milter_desc;
@@ -22,6 +22,6 @@ extern struct smfiDesc dsn_milter_desc;
 extern int dsn_milter_verbose;
 
 /* Release the config at exit. */
-void    dsn_milter_shutdown(void);
+void dsn_milter_shutdown(void);
 
 #endif

@@ -18,22 +18,22 @@
 #include "dsn_parse.h"
 
 /* Replacement text for a hidden host name or address. */
-#define DSN_REDACT_HIDDEN       "[hidden]"
+#define DSN_REDACT_HIDDEN "[hidden]"
 
 /* Return true when the audience's settings change anything. */
-bool    dsn_redact_enabled(const struct dsn_config_audience *audience);
+bool dsn_redact_enabled(const struct dsn_config_audience *audience);
 
 /*
  * Return a copy of text with every internal host name and private IP
  * address replaced by DSN_REDACT_HIDDEN.  A name right after "@" is the
  * domain of a mail address and is kept.
  */
-char   *dsn_redact_text(const struct dsn_config *config, const char *text);
+char *dsn_redact_text(const struct dsn_config *config, const char *text);
 
 /* Apply the settings to the report's fields. */
-void    dsn_redact_report(const struct dsn_config *config,
-                          const struct dsn_config_audience *audience,
-                          struct dsn_report *report);
+void dsn_redact_report(const struct dsn_config *config,
+                       const struct dsn_config_audience *audience,
+                       struct dsn_report *report);
 
 /*
  * Return the delivery-status content rewritten by the settings, with

@@ -15,20 +15,20 @@
 
 /* Facts about the envelope and the MTA that the report does not hold. */
 struct dsn_render_context {
-    const char *sender;         /* the DSN's recipient; may be NULL */
-    const char *hostname;       /* MTA host name, or NULL */
-    bool    original_truncated; /* the returned message is cut to headers */
+    const char *sender;      /* the DSN's recipient; may be NULL */
+    const char *hostname;    /* MTA host name, or NULL */
+    bool original_truncated; /* the returned message is cut to headers */
     enum dsn_audience audience;
-    const char *language;       /* from dsn_select_language(), or NULL */
-    bool    html;               /* also render an HTML version */
+    const char *language; /* from dsn_select_language(), or NULL */
+    bool html;            /* also render an HTML version */
 };
 
 struct dsn_render_result {
     enum dsn_outcome outcome;
-    char   *subject;            /* UTF-8, one line */
-    GString *text;              /* UTF-8, "\n" line ends */
-    GString *html;              /* whole HTML document, or NULL */
-    const char *language;       /* of the texts chosen, or NULL */
+    char *subject;        /* UTF-8, one line */
+    GString *text;        /* UTF-8, "\n" line ends */
+    GString *html;        /* whole HTML document, or NULL */
+    const char *language; /* of the texts chosen, or NULL */
 };
 
 /* Return the outcome a report's Action and Status fields describe. */
@@ -43,12 +43,12 @@ dsn_render_select(const struct dsn_config *config,
                   const struct dsn_status *status);
 
 /* Expand the layout for report into result. */
-void    dsn_render(const struct dsn_config *config,
-                   const struct dsn_report *report,
-                   const struct dsn_render_context *context,
-                   struct dsn_render_result *result);
+void dsn_render(const struct dsn_config *config,
+                const struct dsn_report *report,
+                const struct dsn_render_context *context,
+                struct dsn_render_result *result);
 
-void    dsn_render_free(struct dsn_render_result *result);
+void dsn_render_free(struct dsn_render_result *result);
 
 /*
  * Return the host name a DSN shows: reporting_host, else hostname (the

@@ -14,9 +14,9 @@
 
 /* Source of the chosen language, for the log. */
 enum dsn_select_source {
-    DSN_SELECT_DETECTED,        /* the original's language headers */
-    DSN_SELECT_DEFAULT,         /* the audience's or global default */
-    DSN_SELECT_FALLBACK,        /* texts without a language tag */
+    DSN_SELECT_DETECTED, /* the original's language headers */
+    DSN_SELECT_DEFAULT,  /* the audience's or global default */
+    DSN_SELECT_FALLBACK, /* texts without a language tag */
 };
 
 /*
@@ -29,15 +29,15 @@ enum dsn_audience dsn_select_audience(const struct dsn_config *config,
                                       const char *address);
 
 /* Return true when a host name is in an internal domain. */
-bool    dsn_select_internal_domain(const struct dsn_config *config,
-                                   const char *host);
+bool dsn_select_internal_domain(const struct dsn_config *config,
+                                const char *host);
 
 /*
  * Return true for an IP address in a private, loopback, link-local or
  * shared range (RFC 1918, RFC 6598, RFC 4193), with or without brackets
  * and an "IPv6:" prefix.
  */
-bool    dsn_select_private_address(const char *text);
+bool dsn_select_private_address(const char *text);
 
 /*
  * Return the language tag whose texts the DSN gets, as the config spells
@@ -58,8 +58,7 @@ const char *dsn_select_language(const struct dsn_config *config,
  * Return the config's spelling of tag when some text has that language,
  * else of its primary subtag ("pt" for "pt-BR"), else NULL.
  */
-const char *dsn_select_match(const struct dsn_config *config,
-                             const char *tag);
+const char *dsn_select_match(const struct dsn_config *config, const char *tag);
 
 /*
  * Return the message entry for status: among entries in language (or,
@@ -70,8 +69,8 @@ const char *dsn_select_match(const struct dsn_config *config,
  */
 const struct dsn_config_message *
 dsn_select_message(const struct dsn_config *config,
-                   const struct dsn_status *status,
-                   enum dsn_audience audience, const char *language);
+                   const struct dsn_status *status, enum dsn_audience audience,
+                   const char *language);
 
 /*
  * Return the layout for outcome: language and audience both matching,

@@ -13,23 +13,23 @@
 
 /* An enhanced status code; each part is 0..999. */
 struct dsn_status {
-    int code_class;             /* 2, 4 or 5 */
+    int code_class; /* 2, 4 or 5 */
     int subject;
     int detail;
 };
 
 /* A code pattern; -1 in a part is the wildcard "x". */
 struct dsn_status_pattern {
-    int code_class;             /* -1 only for "default" */
+    int code_class; /* -1 only for "default" */
     int subject;
     int detail;
 };
 
 /* Specificity of a pattern: 3 exact, 2 "5.1.x", 1 "5.x.x", 0 default. */
-#define DSN_STATUS_EXACT        3
-#define DSN_STATUS_SUBJECT      2
-#define DSN_STATUS_CLASS        1
-#define DSN_STATUS_DEFAULT      0
+#define DSN_STATUS_EXACT 3
+#define DSN_STATUS_SUBJECT 2
+#define DSN_STATUS_CLASS 1
+#define DSN_STATUS_DEFAULT 0
 
 /*
  * Parse a code at the start of text (leading white space skipped).  On
@@ -37,20 +37,20 @@ struct dsn_status_pattern {
  * not NULL, and return true.  Return false for anything that is not a
  * class of 2, 4 or 5 followed by two parts of one to three digits.
  */
-bool    dsn_status_parse(const char *text, struct dsn_status *status,
-                         size_t *len);
+bool dsn_status_parse(const char *text, struct dsn_status *status,
+                      size_t *len);
 
 /* Parse "5.1.1", "5.1.x", "5.x.x" or "default"; "X" is accepted too. */
-bool    dsn_status_pattern_parse(const char *text,
-                                 struct dsn_status_pattern *pattern);
+bool dsn_status_pattern_parse(const char *text,
+                              struct dsn_status_pattern *pattern);
 
 /* Return the pattern's specificity, or -1 when it does not match. */
-int     dsn_status_match(const struct dsn_status_pattern *pattern,
-                         const struct dsn_status *status);
+int dsn_status_match(const struct dsn_status_pattern *pattern,
+                     const struct dsn_status *status);
 
 /* Format as "5.1.1" into buf (at least 12 bytes). */
-char   *dsn_status_format(const struct dsn_status *status, char *buf,
-                          size_t size);
+char *dsn_status_format(const struct dsn_status *status, char *buf,
+                        size_t size);
 
 /*
  * Return the standard description of the code ("Bad destination mailbox

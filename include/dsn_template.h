@@ -20,14 +20,14 @@
 
 /* Variables, and the scope each may be used in. */
 enum dsn_template_var {
-    DSN_VAR_SENDER,             /* the DSN's recipient: original sender */
+    DSN_VAR_SENDER, /* the DSN's recipient: original sender */
     DSN_VAR_POSTMASTER,
     DSN_VAR_REPORTING_HOST,
     DSN_VAR_REPORTING_MTA,
     DSN_VAR_ORIGINAL_ENVELOPE_ID,
     DSN_VAR_ARRIVAL_DATE,
     DSN_VAR_RECEIVED_FROM_MTA,
-    DSN_VAR_QUEUE_ID,           /* X-Postfix-Queue-ID */
+    DSN_VAR_QUEUE_ID, /* X-Postfix-Queue-ID */
     DSN_VAR_ORIGINAL_SUBJECT,
     DSN_VAR_ORIGINAL_FROM,
     DSN_VAR_ORIGINAL_TO,
@@ -56,16 +56,16 @@ enum dsn_template_var {
 };
 
 /* Scopes: which variables a template may name. */
-#define DSN_SCOPE_MESSAGE       (1u << 0)
-#define DSN_SCOPE_RECIPIENT     (1u << 1)
-#define DSN_SCOPE_BLOCK         (1u << 2)
-#define DSN_SCOPE_LAYOUT        (1u << 3)
+#define DSN_SCOPE_MESSAGE (1u << 0)
+#define DSN_SCOPE_RECIPIENT (1u << 1)
+#define DSN_SCOPE_BLOCK (1u << 2)
+#define DSN_SCOPE_LAYOUT (1u << 3)
 
 struct dsn_template;
 
 /* Return the value of var, or NULL when it is unset. */
-typedef const char *(*dsn_template_lookup_fn) (void *context,
-                                               enum dsn_template_var var);
+typedef const char *(*dsn_template_lookup_fn)(void *context,
+                                              enum dsn_template_var var);
 
 /*
  * Compile text.  scopes is the set of DSN_SCOPE_* the template may use.
@@ -76,14 +76,14 @@ struct dsn_template *dsn_template_compile(const char *text, unsigned scopes,
                                           char *error, size_t error_size);
 
 /* Append the expansion to out. */
-void    dsn_template_expand(const struct dsn_template *tpl, GString *out,
-                            dsn_template_lookup_fn lookup, void *context);
+void dsn_template_expand(const struct dsn_template *tpl, GString *out,
+                         dsn_template_lookup_fn lookup, void *context);
 
 /* Return true when the template names var anywhere. */
-bool    dsn_template_uses(const struct dsn_template *tpl,
-                          enum dsn_template_var var);
+bool dsn_template_uses(const struct dsn_template *tpl,
+                       enum dsn_template_var var);
 
-void    dsn_template_free(struct dsn_template *tpl);
+void dsn_template_free(struct dsn_template *tpl);
 
 /* Variable name, "original_subject", or NULL. */
 const char *dsn_template_var_name(enum dsn_template_var var);

@@ -20,16 +20,16 @@
  * Bytes of text per encoded word of a Subject.  45 bytes make 60 base64
  * characters, so a word stays under the 75 that RFC 2047 allows.
  */
-#define DSN_COMPOSE_WORD_MIN    30
-#define DSN_COMPOSE_WORD_MAX    45
+#define DSN_COMPOSE_WORD_MIN 30
+#define DSN_COMPOSE_WORD_MAX 45
 
 /* Maximum line length sent as 7bit: the 998 that RFC 5322 allows. */
-#define DSN_COMPOSE_MAX_7BIT_LINE       998
+#define DSN_COMPOSE_MAX_7BIT_LINE 998
 
 /* Return true when text is ASCII with no line over the 7bit limit. */
 static bool dsn_compose_is_7bit(const char *text)
 {
-    size_t  line = 0;
+    size_t line = 0;
 
     for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
         if (*p >= 0x80 || (*p < 0x20 && *p != '\n' && *p != '\t'))
@@ -65,7 +65,7 @@ static GString *dsn_compose_encode(const GString *text,
 {
     GMimeEncoding state;
     GString *out;
-    size_t  n;
+    size_t n;
 
     g_mime_encoding_init_encode(&state, encoding);
     out = g_string_sized_new(g_mime_encoding_outlen(&state, text->len) + 1);
@@ -79,11 +79,11 @@ static GString *dsn_compose_encode(const GString *text,
 static bool dsn_compose_has_delimiter(const GString *text,
                                       const char *boundary)
 {
-    char   *dash = g_strconcat("--", boundary, NULL);
-    size_t  dash_len = strlen(dash);
+    char *dash = g_strconcat("--", boundary, NULL);
+    size_t dash_len = strlen(dash);
     const char *p = text->str;
     const char *end = text->str + text->len;
-    bool    found = false;
+    bool found = false;
 
     while (p < end && !found) {
         const char *hit = dsn_util_memmem(p, end - p, dash, dash_len);
@@ -124,7 +124,7 @@ static void dsn_compose_leaf(const char *text, const char *subtype,
     GString *plain = dsn_compose_normalize(text);
     GMimeContentEncoding encoding = GMIME_CONTENT_ENCODING_7BIT;
     GString *content = NULL;
-    bool    ascii = dsn_compose_is_7bit(plain->str);
+    bool ascii = dsn_compose_is_7bit(plain->str);
 
     dsn_util_gmime_init();
     if (!ascii)
@@ -135,8 +135,9 @@ static void dsn_compose_leaf(const char *text, const char *subtype,
     if (encoding != GMIME_CONTENT_ENCODING_7BIT)
         content = dsn_compose_encode(plain, encoding);
     /* A soft line break can start an encoded line with the delimiter. */
-    for (const char *const *b = avoid; *b && content
-         && encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE; b++) {
+    for (const char *const *b = avoid;
+         *b && content && encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
+         b++) {
         if (dsn_compose_has_delimiter(content, *b)) {
             g_string_free(content, TRUE);
             encoding = GMIME_CONTENT_ENCODING_BASE64;
@@ -147,8 +148,8 @@ static void dsn_compose_leaf(const char *text, const char *subtype,
     if (strcmp(subtype, "plain") == 0)
         g_string_append_printf(out, "Content-Description: Notification%s",
                                newline);
-    g_string_append_printf(out, "Content-Type: text/%s; charset=%s%s",
-                           subtype, ascii ? "us-ascii" : "utf-8", newline);
+    g_string_append_printf(out, "Content-Type: text/%s; charset=%s%s", subtype,
+                           ascii ? "us-ascii" : "utf-8", newline);
     g_string_append_printf(out, "Content-Transfer-Encoding: %s%s",
                            g_mime_content_encoding_to_string(encoding),
                            newline);
@@ -162,9 +163,8 @@ static void dsn_compose_leaf(const char *text, const char *subtype,
     g_string_free(plain, TRUE);
 }
 
-void    dsn_compose_part(const char *text, const char *language,
-                         const char *newline, const char *boundary,
-                         GString *out)
+void dsn_compose_part(const char *text, const char *language,
+                      const char *newline, const char *boundary, GString *out)
 {
     const char *avoid[] = {boundary, NULL};
 
@@ -174,16 +174,16 @@ void    dsn_compose_part(const char *text, const char *language,
 /* Return true when one boundary string starts with the other. */
 static bool dsn_compose_prefixed(const char *a, const char *b)
 {
-    size_t  n = strlen(a) < strlen(b) ? strlen(a) : strlen(b);
+    size_t n = strlen(a) < strlen(b) ? strlen(a) : strlen(b);
 
     return (strncmp(a, b, n) == 0);
 }
 
-void    dsn_compose_alternative(const char *text, const char *html,
-                                const char *language, const char *newline,
-                                const char *boundary, GString *out)
+void dsn_compose_alternative(const char *text, const char *html,
+                             const char *language, const char *newline,
+                             const char *boundary, GString *out)
 {
-    char    inner[64];
+    char inner[64];
     const char *avoid[3] = {boundary, inner, NULL};
 
     do {
@@ -191,10 +191,11 @@ void    dsn_compose_alternative(const char *text, const char *html,
                    g_random_int(), g_random_int());
     } while (dsn_compose_prefixed(inner, boundary));
 
-    g_string_append_printf(out, "Content-Description: Notification%s"
+    g_string_append_printf(out,
+                           "Content-Description: Notification%s"
                            "Content-Type: multipart/alternative;%s"
-                           "\tboundary=\"%s\"%s", newline, newline, inner,
-                           newline);
+                           "\tboundary=\"%s\"%s",
+                           newline, newline, inner, newline);
     if (language && *language)
         g_string_append_printf(out, "Content-Language: %s%s", language,
                                newline);
@@ -222,7 +223,7 @@ static bool dsn_compose_is_ascii(const char *text)
  */
 static size_t dsn_compose_chunk(const char *text)
 {
-    size_t  len = 0;
+    size_t len = 0;
 
     if (strlen(text) <= DSN_COMPOSE_WORD_MAX)
         return (strlen(text));
@@ -242,7 +243,7 @@ static size_t dsn_compose_chunk(const char *text)
  */
 static size_t dsn_compose_ascii_prefix(const char *text)
 {
-    size_t  space = 0;
+    size_t space = 0;
 
     for (size_t i = 0; text[i]; i++) {
         unsigned char c = (unsigned char) text[i];
@@ -259,32 +260,32 @@ static size_t dsn_compose_ascii_prefix(const char *text)
 static void dsn_compose_words(GString *out, const char *text)
 {
     while (*text) {
-        size_t  len = dsn_compose_chunk(text);
-        char   *b64 = g_base64_encode((const guchar *) text, len);
+        size_t len = dsn_compose_chunk(text);
+        char *b64 = g_base64_encode((const guchar *) text, len);
 
-        g_string_append_printf(out, "%s=?UTF-8?B?%s?=",
-                               out->len && out->str[out->len - 1] != ' '
-                               ? " " : "", b64);
+        g_string_append_printf(
+            out, "%s=?UTF-8?B?%s?=",
+            out->len && out->str[out->len - 1] != ' ' ? " " : "", b64);
         g_free(b64);
         text += len;
     }
 }
 
-char   *dsn_compose_subject(const char *text)
+char *dsn_compose_subject(const char *text)
 {
-    char   *clean = dsn_util_sanitize(text, -1);
+    char *clean = dsn_util_sanitize(text, -1);
     GString *encoded = g_string_new(NULL);
-    char   *header;
-    char   *folded;
-    size_t  len;
-    char   *value;
+    char *header;
+    char *folded;
+    size_t len;
+    char *value;
 
     dsn_util_gmime_init();
     if (dsn_compose_is_ascii(clean)) {
         g_string_append(encoded, clean);
     } else {
         /* Words before the first non-ASCII one stay readable. */
-        size_t  plain = dsn_compose_ascii_prefix(clean);
+        size_t plain = dsn_compose_ascii_prefix(clean);
 
         g_string_append_len(encoded, clean, plain);
         dsn_compose_words(encoded, clean + plain);

@@ -21,19 +21,33 @@ struct dsn_config_loader {
     struct dsn_config *config;
     GString *errors;
     const char *path;
-    int     error_count;
+    int error_count;
 };
 
 /* Layout names by outcome, NULL-terminated for dsn_config_check_keys. */
 static const char *const dsn_config_outcome_names[DSN_OUTCOME_COUNT + 1] = {
-    "failure", "delay", "success", NULL,
+    "failure",
+    "delay",
+    "success",
+    NULL,
 };
 
 static const char *const dsn_config_top_keys[] = {
-    "postmaster", "reporting_host", "max_message_size", "rewrite_foreign",
-    "default_language", "messages", "layouts", "languages",
-    "internal_domains", "internal_domains_file", "postmaster_copies",
-    "postmaster_copy_to", "internal", "external", NULL,
+    "postmaster",
+    "reporting_host",
+    "max_message_size",
+    "rewrite_foreign",
+    "default_language",
+    "messages",
+    "layouts",
+    "languages",
+    "internal_domains",
+    "internal_domains_file",
+    "postmaster_copies",
+    "postmaster_copy_to",
+    "internal",
+    "external",
+    NULL,
 };
 
 static const char *const dsn_config_message_keys[] = {
@@ -41,15 +55,15 @@ static const char *const dsn_config_message_keys[] = {
 };
 
 static const char *const dsn_config_layout_keys[] = {
-    "subject", "text", "recipient", "html", "recipient_html", "language",
-    "audience", NULL,
+    "subject",        "text",     "recipient", "html",
+    "recipient_html", "language", "audience",  NULL,
 };
 
 /* Default recipient block of a layout that has none. */
-#define DSN_CONFIG_DEFAULT_RECIPIENT    "${recipient}: ${message}\n"
+#define DSN_CONFIG_DEFAULT_RECIPIENT "${recipient}: ${message}\n"
 
 /* Default largest DSN processed, in bytes. */
-#define DSN_CONFIG_DEFAULT_MAX_SIZE     (50 * 1024 * 1024)
+#define DSN_CONFIG_DEFAULT_MAX_SIZE (50 * 1024 * 1024)
 
 const char *dsn_config_outcome_name(enum dsn_outcome outcome)
 {
@@ -60,11 +74,11 @@ const char *dsn_config_outcome_name(enum dsn_outcome outcome)
 
 /* Append "FILE:LINE: message" to the error list. */
 static void G_GNUC_PRINTF(3, 4)
-dsn_config_error(struct dsn_config_loader *loader,
-                 const config_setting_t *setting, const char *fmt, ...)
+    dsn_config_error(struct dsn_config_loader *loader,
+                     const config_setting_t *setting, const char *fmt, ...)
 {
     const char *file = NULL;
-    int     line = 0;
+    int line = 0;
     va_list ap;
 
     if (setting) {
@@ -72,11 +86,11 @@ dsn_config_error(struct dsn_config_loader *loader,
         line = config_setting_source_line(setting);
     }
     if (line > 0)
-        g_string_append_printf(loader->errors, "%s:%d: ",
-                               file ? file : loader->path, line);
+        g_string_append_printf(loader->errors,
+                               "%s:%d: ", file ? file : loader->path, line);
     else
-        g_string_append_printf(loader->errors, "%s: ",
-                               file ? file : loader->path);
+        g_string_append_printf(loader->errors,
+                               "%s: ", file ? file : loader->path);
     va_start(ap, fmt);
     g_string_append_vprintf(loader->errors, fmt, ap);
     va_end(ap);
@@ -95,10 +109,9 @@ static bool dsn_config_known(const char *name, const char *const *keys)
 /* Report every member of a group whose name is not in keys. */
 static void dsn_config_check_keys(struct dsn_config_loader *loader,
                                   const config_setting_t *group,
-                                  const char *where,
-                                  const char *const *keys)
+                                  const char *where, const char *const *keys)
 {
-    int     count = config_setting_length(group);
+    int count = config_setting_length(group);
     GString *known = g_string_new(NULL);
 
     for (const char *const *k = keys; *k; k++)
@@ -108,9 +121,10 @@ static void dsn_config_check_keys(struct dsn_config_loader *loader,
         const char *name = config_setting_name(member);
 
         if (name && !dsn_config_known(name, keys))
-            dsn_config_error(loader, member, "%sunknown setting \"%s\";"
-                             " the known settings are: %s", where, name,
-                             known->str);
+            dsn_config_error(loader, member,
+                             "%sunknown setting \"%s\";"
+                             " the known settings are: %s",
+                             where, name, known->str);
     }
     g_string_free(known, TRUE);
 }
@@ -128,8 +142,10 @@ static const char *dsn_config_string(struct dsn_config_loader *loader,
     if (member == NULL)
         return (NULL);
     if (config_setting_type(member) != CONFIG_TYPE_STRING) {
-        dsn_config_error(loader, member, "%s%s must be a string in double"
-                         " quotes", where, name);
+        dsn_config_error(loader, member,
+                         "%s%s must be a string in double"
+                         " quotes",
+                         where, name);
         return (NULL);
     }
     return (config_setting_get_string(member));
@@ -138,15 +154,15 @@ static const char *dsn_config_string(struct dsn_config_loader *loader,
 /* Return true for a syntactically valid BCP 47 language tag. */
 static bool dsn_config_valid_language(const char *tag)
 {
-    size_t  first = strspn(tag, "abcdefghijklmnopqrstuvwxyz"
-                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    size_t first = strspn(tag, "abcdefghijklmnopqrstuvwxyz"
+                               "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
     const char *p = tag + first;
 
     if (first < 2 || first > 8)
         return (false);
     while (*p == '-') {
-        size_t  n = strspn(p + 1, "abcdefghijklmnopqrstuvwxyz"
-                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+        size_t n = strspn(p + 1, "abcdefghijklmnopqrstuvwxyz"
+                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
 
         if (n < 1 || n > 8)
             return (false);
@@ -168,7 +184,8 @@ static void dsn_config_language(struct dsn_config_loader *loader,
     if (!dsn_config_valid_language(tag)) {
         dsn_config_error(loader, config_setting_get_member(group, name),
                          "%s%s: invalid language tag \"%s\"; write a BCP 47"
-                         " tag such as en, de or pt-BR", where, name, tag);
+                         " tag such as en, de or pt-BR",
+                         where, name, tag);
         return;
     }
     *slot = g_strdup(tag);
@@ -182,7 +199,7 @@ dsn_config_template(struct dsn_config_loader *loader,
 {
     const char *text = dsn_config_string(loader, group, name, where);
     struct dsn_template *tpl;
-    char    error[512];
+    char error[512];
 
     if (text == NULL) {
         if (required && config_setting_get_member(group, name) == NULL)
@@ -220,15 +237,15 @@ static void dsn_config_check_duplicate(struct dsn_config_loader *loader,
     for (size_t i = 0; i < config->message_count; i++) {
         const struct dsn_config_message *old = &config->messages[i];
 
-        if (old->pattern.code_class == msg->pattern.code_class
-            && old->pattern.subject == msg->pattern.subject
-            && old->pattern.detail == msg->pattern.detail
-            && old->audience == msg->audience
-            && (old->language == msg->language
-                || (old->language && msg->language
-                    && g_ascii_strcasecmp(old->language,
-                                          msg->language) == 0))) {
-            dsn_config_error(loader, entry, "duplicate message for code %s"
+        if (old->pattern.code_class == msg->pattern.code_class &&
+            old->pattern.subject == msg->pattern.subject &&
+            old->pattern.detail == msg->pattern.detail &&
+            old->audience == msg->audience &&
+            (old->language == msg->language ||
+             (old->language && msg->language &&
+              g_ascii_strcasecmp(old->language, msg->language) == 0))) {
+            dsn_config_error(loader, entry,
+                             "duplicate message for code %s"
                              " (first at line %d); remove one of them or"
                              " give them different language or audience",
                              msg->code, old->line);
@@ -238,13 +255,13 @@ static void dsn_config_check_duplicate(struct dsn_config_loader *loader,
 }
 
 /* Compile the optional html member after checking its tags. */
-static struct dsn_template *
-dsn_config_html(struct dsn_config_loader *loader,
-                const config_setting_t *group, const char *name,
-                const char *where, unsigned scopes)
+static struct dsn_template *dsn_config_html(struct dsn_config_loader *loader,
+                                            const config_setting_t *group,
+                                            const char *name,
+                                            const char *where, unsigned scopes)
 {
     const char *text = dsn_config_string(loader, group, name, where);
-    char    error[256];
+    char error[256];
 
     if (text == NULL)
         return (NULL);
@@ -262,19 +279,18 @@ dsn_config_html(struct dsn_config_loader *loader,
  */
 static char *dsn_config_entry_language(struct dsn_config_loader *loader,
                                        const config_setting_t *entry,
-                                       const char *where,
-                                       const char *forced)
+                                       const char *where, const char *forced)
 {
-    char   *language = NULL;
+    char *language = NULL;
 
     dsn_config_language(loader, entry, "language", where, &language);
     if (forced == NULL)
         return (language);
     if (language && g_ascii_strcasecmp(language, forced) != 0)
-        dsn_config_error(loader, config_setting_get_member(entry,
-                                                           "language"),
+        dsn_config_error(loader, config_setting_get_member(entry, "language"),
                          "%slanguage \"%s\" inside languages.%s; remove"
-                         " it or move the entry", where, language, forced);
+                         " it or move the entry",
+                         where, language, forced);
     g_free(language);
     return (g_strdup(forced));
 }
@@ -290,7 +306,8 @@ static void dsn_config_entry_audience(struct dsn_config_loader *loader,
     if (text && !dsn_config_audience(text, audience))
         dsn_config_error(loader, config_setting_get_member(entry, "audience"),
                          "%sinvalid audience \"%s\"; write internal,"
-                         " external or any", where, text);
+                         " external or any",
+                         where, text);
 }
 
 /* Read one entry of a messages list. */
@@ -302,8 +319,10 @@ static void dsn_config_message(struct dsn_config_loader *loader,
     const char *code;
 
     if (!config_setting_is_group(entry)) {
-        dsn_config_error(loader, entry, "%seach entry must be a group such"
-                         " as { code = \"5.1.1\"; text = \"...\"; }", where);
+        dsn_config_error(loader, entry,
+                         "%seach entry must be a group such"
+                         " as { code = \"5.1.1\"; text = \"...\"; }",
+                         where);
         return;
     }
     dsn_config_check_keys(loader, entry, where, dsn_config_message_keys);
@@ -311,21 +330,24 @@ static void dsn_config_message(struct dsn_config_loader *loader,
     code = dsn_config_string(loader, entry, "code", where);
     if (code == NULL) {
         if (config_setting_get_member(entry, "code") == NULL)
-            dsn_config_error(loader, entry, "%smissing code; add code ="
-                             " \"5.1.1\"; (or 5.1.x, 5.x.x, default)", where);
+            dsn_config_error(loader, entry,
+                             "%smissing code; add code ="
+                             " \"5.1.1\"; (or 5.1.x, 5.x.x, default)",
+                             where);
     } else if (!dsn_status_pattern_parse(code, &msg.pattern)) {
         dsn_config_error(loader, config_setting_get_member(entry, "code"),
                          "%sinvalid code \"%s\"; write class.subject.detail"
                          " such as 5.1.1, 5.1.x or 5.x.x (class 2, 4 or 5),"
-                         " or default", where, code);
+                         " or default",
+                         where, code);
         code = NULL;
     }
     dsn_config_entry_audience(loader, entry, where, &msg.audience);
     msg.language = dsn_config_entry_language(loader, entry, where, language);
     msg.text = dsn_config_template(loader, entry, "text", where,
                                    DSN_SCOPE_RECIPIENT, true);
-    msg.html = dsn_config_html(loader, entry, "html", where,
-                               DSN_SCOPE_RECIPIENT);
+    msg.html =
+        dsn_config_html(loader, entry, "html", where, DSN_SCOPE_RECIPIENT);
     if (code == NULL || msg.text == NULL) {
         g_free(msg.language);
         dsn_template_free(msg.text);
@@ -343,13 +365,14 @@ static void dsn_config_messages(struct dsn_config_loader *loader,
                                 const char *prefix, const char *language)
 {
     struct dsn_config *config = loader->config;
-    char    where[96];
-    int     count;
+    char where[96];
+    int count;
 
     if (list == NULL)
         return;
     if (!config_setting_is_list(list)) {
-        dsn_config_error(loader, list, "%smessages must be a list in"
+        dsn_config_error(loader, list,
+                         "%smessages must be a list in"
                          " parentheses: messages = ( { ... }, { ... } );",
                          prefix);
         return;
@@ -370,21 +393,21 @@ static void dsn_config_layout_templates(struct dsn_config_loader *loader,
                                         const char *where,
                                         struct dsn_config_layout *layout)
 {
-    char    error[256];
+    char error[256];
 
     layout->subject = dsn_config_template(loader, group, "subject", where,
                                           DSN_SCOPE_MESSAGE, true);
     layout->text = dsn_config_template(loader, group, "text", where,
                                        DSN_SCOPE_LAYOUT, true);
-    layout->recipient = dsn_config_template(loader, group, "recipient",
-                                            where, DSN_SCOPE_BLOCK, false);
-    if (layout->recipient == NULL
-        && config_setting_get_member(group, "recipient") == NULL)
-        layout->recipient = dsn_template_compile(DSN_CONFIG_DEFAULT_RECIPIENT,
-                                                 DSN_SCOPE_BLOCK, error,
-                                                 sizeof(error));
-    layout->html = dsn_config_html(loader, group, "html", where,
-                                   DSN_SCOPE_LAYOUT);
+    layout->recipient = dsn_config_template(loader, group, "recipient", where,
+                                            DSN_SCOPE_BLOCK, false);
+    if (layout->recipient == NULL &&
+        config_setting_get_member(group, "recipient") == NULL)
+        layout->recipient =
+            dsn_template_compile(DSN_CONFIG_DEFAULT_RECIPIENT, DSN_SCOPE_BLOCK,
+                                 error, sizeof(error));
+    layout->html =
+        dsn_config_html(loader, group, "html", where, DSN_SCOPE_LAYOUT);
     layout->recipient_html = dsn_config_html(loader, group, "recipient_html",
                                              where, DSN_SCOPE_BLOCK);
     if (layout->text && !dsn_template_uses(layout->text, DSN_VAR_RECIPIENTS))
@@ -419,7 +442,8 @@ static void dsn_config_store_layout(struct dsn_config_loader *loader,
 
     if (layout->language == NULL && layout->audience == DSN_AUDIENCE_ANY) {
         if (base->text != NULL) {
-            dsn_config_error(loader, group, "%sa second %s layout for any"
+            dsn_config_error(loader, group,
+                             "%sa second %s layout for any"
                              " language and audience (first at line %d);"
                              " give it a language or an audience",
                              where, dsn_config_outcome_names[layout->outcome],
@@ -437,26 +461,26 @@ static void dsn_config_store_layout(struct dsn_config_loader *loader,
 
 /* Read one layout group. */
 static void dsn_config_layout(struct dsn_config_loader *loader,
-                              const config_setting_t *group,
-                              const char *where, enum dsn_outcome outcome,
-                              const char *language)
+                              const config_setting_t *group, const char *where,
+                              enum dsn_outcome outcome, const char *language)
 {
     struct dsn_config_layout layout = {.outcome = outcome};
 
     if (!config_setting_is_group(group)) {
-        dsn_config_error(loader, group, "%smust be a group { subject ="
+        dsn_config_error(loader, group,
+                         "%smust be a group { subject ="
                          " \"...\"; text = \"...\"; } or a list of them",
                          where);
         return;
     }
     dsn_config_check_keys(loader, group, where, dsn_config_layout_keys);
     layout.line = config_setting_source_line(group);
-    layout.language = dsn_config_entry_language(loader, group, where,
-                                                language);
+    layout.language =
+        dsn_config_entry_language(loader, group, where, language);
     dsn_config_entry_audience(loader, group, where, &layout.audience);
     dsn_config_layout_templates(loader, group, where, &layout);
-    if (layout.subject == NULL || layout.text == NULL
-        || layout.recipient == NULL) {
+    if (layout.subject == NULL || layout.text == NULL ||
+        layout.recipient == NULL) {
         dsn_config_layout_free(&layout);
         return;
     }
@@ -468,14 +492,16 @@ static void dsn_config_layouts(struct dsn_config_loader *loader,
                                const config_setting_t *layouts,
                                const char *prefix, const char *language)
 {
-    char    where[96];
+    char where[96];
 
     if (layouts == NULL)
         return;
     if (!config_setting_is_group(layouts)) {
-        dsn_config_error(loader, layouts, "%slayouts must be a group: layouts"
+        dsn_config_error(loader, layouts,
+                         "%slayouts must be a group: layouts"
                          " = { failure = { ... }; delay = { ... }; success ="
-                         " { ... }; };", prefix);
+                         " { ... }; };",
+                         prefix);
         return;
     }
     snprintf(where, sizeof(where), "%slayouts: ", prefix);
@@ -483,7 +509,7 @@ static void dsn_config_layouts(struct dsn_config_loader *loader,
     for (int i = 0; i < DSN_OUTCOME_COUNT; i++) {
         const char *name = dsn_config_outcome_names[i];
         config_setting_t *s = config_setting_get_member(layouts, name);
-        int     count;
+        int count;
 
         if (s == NULL)
             continue;
@@ -495,8 +521,8 @@ static void dsn_config_layouts(struct dsn_config_loader *loader,
         }
         count = config_setting_length(s);
         for (int j = 0; j < count; j++) {
-            snprintf(where, sizeof(where), "%slayouts.%s[%d]: ", prefix,
-                     name, j);
+            snprintf(where, sizeof(where), "%slayouts.%s[%d]: ", prefix, name,
+                     j);
             dsn_config_layout(loader, config_setting_get_elem(s, j), where,
                               (enum dsn_outcome) i, language);
         }
@@ -513,14 +539,17 @@ static void dsn_config_require_layouts(struct dsn_config_loader *loader,
         if (loader->config->layouts[i].text != NULL)
             continue;
         if (layouts == NULL) {
-            dsn_config_error(loader, NULL, "missing layouts; add layouts ="
+            dsn_config_error(loader, NULL,
+                             "missing layouts; add layouts ="
                              " { failure = { ... }; delay = { ... }; success"
                              " = { ... }; };");
             return;
         }
-        if (config_setting_get_member(layouts, dsn_config_outcome_names[i])
-            == NULL || loader->error_count == 0)
-            dsn_config_error(loader, layouts, "layouts: missing %s layout"
+        if (config_setting_get_member(layouts, dsn_config_outcome_names[i]) ==
+                NULL ||
+            loader->error_count == 0)
+            dsn_config_error(loader, layouts,
+                             "layouts: missing %s layout"
                              " for any language and audience; add %s = {"
                              " subject = \"...\"; text = \"...\"; };",
                              dsn_config_outcome_names[i],
@@ -533,12 +562,13 @@ static void dsn_config_languages(struct dsn_config_loader *loader,
                                  const config_setting_t *languages)
 {
     static const char *const keys[] = {"messages", "layouts", NULL};
-    int     count;
+    int count;
 
     if (languages == NULL)
         return;
     if (!config_setting_is_group(languages)) {
-        dsn_config_error(loader, languages, "languages must be a group:"
+        dsn_config_error(loader, languages,
+                         "languages must be a group:"
                          " languages = { de = { ... }; };");
         return;
     }
@@ -546,11 +576,13 @@ static void dsn_config_languages(struct dsn_config_loader *loader,
     for (int i = 0; i < count; i++) {
         config_setting_t *lang = config_setting_get_elem(languages, i);
         const char *tag = config_setting_name(lang);
-        char    prefix[64];
+        char prefix[64];
 
         snprintf(prefix, sizeof(prefix), "languages.%s: ", tag);
-        if (!dsn_config_valid_language(tag) || !config_setting_is_group(lang)) {
-            dsn_config_error(loader, lang, "languages.%s: each member must"
+        if (!dsn_config_valid_language(tag) ||
+            !config_setting_is_group(lang)) {
+            dsn_config_error(loader, lang,
+                             "languages.%s: each member must"
                              " be a group named by a BCP 47 tag, such as de"
                              " = { messages = (...); layouts = {...}; };",
                              tag);
@@ -558,9 +590,8 @@ static void dsn_config_languages(struct dsn_config_loader *loader,
         }
         dsn_config_check_keys(loader, lang, prefix, keys);
         snprintf(prefix, sizeof(prefix), "languages.%s.", tag);
-        dsn_config_messages(loader, config_setting_get_member(lang,
-                                                              "messages"),
-                            prefix, tag);
+        dsn_config_messages(
+            loader, config_setting_get_member(lang, "messages"), prefix, tag);
         dsn_config_layouts(loader, config_setting_get_member(lang, "layouts"),
                            prefix, tag);
     }
@@ -581,13 +612,16 @@ static void dsn_config_max_size(struct dsn_config_loader *loader,
     else if (config_setting_type(s) == CONFIG_TYPE_INT64)
         value = config_setting_get_int64(s);
     else {
-        dsn_config_error(loader, s, "max_message_size must be a whole number"
+        dsn_config_error(loader, s,
+                         "max_message_size must be a whole number"
                          " of bytes, such as 52428800");
         return;
     }
     if (value < 0) {
-        dsn_config_error(loader, s, "max_message_size %lld is negative; use"
-                         " 0 for no limit or a size in bytes", value);
+        dsn_config_error(loader, s,
+                         "max_message_size %lld is negative; use"
+                         " 0 for no limit or a size in bytes",
+                         value);
         return;
     }
     loader->config->max_message_size = (size_t) value;
@@ -598,14 +632,16 @@ static void dsn_config_add_domain(struct dsn_config_loader *loader,
                                   const config_setting_t *where_setting,
                                   const char *domain, const char *origin)
 {
-    char   *copy = g_strstrip(g_strdup(domain));
-    char   *clean = g_ascii_strdown(copy, -1);
+    char *copy = g_strstrip(g_strdup(domain));
+    char *clean = g_ascii_strdown(copy, -1);
 
     g_free(copy);
     if (*clean == 0 || strchr(clean, '@') || strchr(clean, ' ')) {
-        dsn_config_error(loader, where_setting, "%sinvalid domain \"%s\";"
+        dsn_config_error(loader, where_setting,
+                         "%sinvalid domain \"%s\";"
                          " write example.com, or .example.com for its"
-                         " subdomains", origin, domain);
+                         " subdomains",
+                         origin, domain);
         g_free(clean);
         return;
     }
@@ -617,28 +653,30 @@ static void dsn_config_domains_file(struct dsn_config_loader *loader,
                                     const config_setting_t *setting,
                                     const char *path)
 {
-    char   *data = NULL;
-    char  **lines;
+    char *data = NULL;
+    char **lines;
     GError *error = NULL;
-    char    origin[512];
+    char origin[512];
 
     if (!g_file_get_contents(path, &data, NULL, &error)) {
-        dsn_config_error(loader, setting, "internal_domains_file: cannot"
-                         " read %s: %s", path, error->message);
+        dsn_config_error(loader, setting,
+                         "internal_domains_file: cannot"
+                         " read %s: %s",
+                         path, error->message);
         g_error_free(error);
         return;
     }
     lines = g_strsplit(data, "\n", -1);
     for (int i = 0; lines[i]; i++) {
-        char   *hash = strchr(lines[i], '#');
+        char *hash = strchr(lines[i], '#');
 
         if (hash)
             *hash = 0;
         g_strstrip(lines[i]);
         if (*lines[i] == 0)
             continue;
-        snprintf(origin, sizeof(origin), "internal_domains_file %s line %d: ",
-                 path, i + 1);
+        snprintf(origin, sizeof(origin),
+                 "internal_domains_file %s line %d: ", path, i + 1);
         dsn_config_add_domain(loader, setting, lines[i], origin);
     }
     g_strfreev(lines);
@@ -649,36 +687,39 @@ static void dsn_config_domains_file(struct dsn_config_loader *loader,
 static void dsn_config_domains(struct dsn_config_loader *loader,
                                const config_setting_t *root)
 {
-    config_setting_t *list = config_setting_get_member(root,
-                                                       "internal_domains");
+    config_setting_t *list =
+        config_setting_get_member(root, "internal_domains");
     const char *file;
 
     loader->config->internal_domains = g_ptr_array_new_with_free_func(g_free);
     if (list && !config_setting_is_aggregate(list)) {
-        dsn_config_error(loader, list, "internal_domains must be an array:"
+        dsn_config_error(loader, list,
+                         "internal_domains must be an array:"
                          " internal_domains = [ \"example.com\" ];");
     } else if (list) {
         for (int i = 0; i < config_setting_length(list); i++) {
             config_setting_t *e = config_setting_get_elem(list, i);
 
             if (config_setting_type(e) != CONFIG_TYPE_STRING)
-                dsn_config_error(loader, e, "internal_domains: each element"
+                dsn_config_error(loader, e,
+                                 "internal_domains: each element"
                                  " must be a string in double quotes");
             else
-                dsn_config_add_domain(loader, e,
-                                      config_setting_get_string(e),
+                dsn_config_add_domain(loader, e, config_setting_get_string(e),
                                       "internal_domains: ");
         }
     }
     file = dsn_config_string(loader, root, "internal_domains_file", "");
     if (file && *file) {
         /* A relative path is relative to the config file, as @include. */
-        char   *dir = g_path_get_dirname(loader->path);
-        char   *path = g_path_is_absolute(file) ? g_strdup(file)
-            : g_build_filename(dir, file, NULL);
+        char *dir = g_path_get_dirname(loader->path);
+        char *path = g_path_is_absolute(file)
+                         ? g_strdup(file)
+                         : g_build_filename(dir, file, NULL);
 
-        dsn_config_domains_file(loader, config_setting_get_member(
-                                    root, "internal_domains_file"), path);
+        dsn_config_domains_file(
+            loader, config_setting_get_member(root, "internal_domains_file"),
+            path);
         g_free(path);
         g_free(dir);
     }
@@ -692,8 +733,7 @@ static const char *const dsn_config_default_copies[] = {
 static void dsn_config_add_copy(struct dsn_config *config,
                                 const struct dsn_status_pattern *pattern)
 {
-    config->copy_codes = g_renew(struct dsn_status_pattern,
-                                 config->copy_codes,
+    config->copy_codes = g_renew(struct dsn_status_pattern, config->copy_codes,
                                  config->copy_code_count + 1);
     config->copy_codes[config->copy_code_count++] = *pattern;
 }
@@ -702,8 +742,8 @@ static void dsn_config_add_copy(struct dsn_config *config,
 static void dsn_config_copies(struct dsn_config_loader *loader,
                               const config_setting_t *root)
 {
-    config_setting_t *list = config_setting_get_member(root,
-                                                       "postmaster_copies");
+    config_setting_t *list =
+        config_setting_get_member(root, "postmaster_copies");
     struct dsn_status_pattern pattern;
     const char *to;
 
@@ -713,7 +753,8 @@ static void dsn_config_copies(struct dsn_config_loader *loader,
             dsn_config_add_copy(loader->config, &pattern);
         }
     } else if (!config_setting_is_aggregate(list)) {
-        dsn_config_error(loader, list, "postmaster_copies must be an array"
+        dsn_config_error(loader, list,
+                         "postmaster_copies must be an array"
                          " of codes: postmaster_copies = [ \"5.4.6\" ];");
     } else {
         for (int i = 0; i < config_setting_length(list); i++) {
@@ -721,7 +762,8 @@ static void dsn_config_copies(struct dsn_config_loader *loader,
             const char *code = config_setting_get_string(e);
 
             if (code == NULL || !dsn_status_pattern_parse(code, &pattern))
-                dsn_config_error(loader, e, "postmaster_copies: invalid code"
+                dsn_config_error(loader, e,
+                                 "postmaster_copies: invalid code"
                                  " \"%s\"; write 5.4.6, 5.4.x or 5.x.x",
                                  code ? code : "(not a string)");
             else
@@ -733,9 +775,17 @@ static void dsn_config_copies(struct dsn_config_loader *loader,
 }
 
 static const char *const dsn_config_audience_keys[] = {
-    "default_language", "detect_language", "format", "from", "from_name",
-    "max_returned_size", "reporting_authority", "hide_internal_hosts",
-    "hide_postfix_fields", "hide_expansion", NULL,
+    "default_language",
+    "detect_language",
+    "format",
+    "from",
+    "from_name",
+    "max_returned_size",
+    "reporting_authority",
+    "hide_internal_hosts",
+    "hide_postfix_fields",
+    "hide_expansion",
+    NULL,
 };
 
 /* Read an optional boolean member into *value. */
@@ -748,8 +798,7 @@ static void dsn_config_bool(struct dsn_config_loader *loader,
     if (s == NULL)
         return;
     if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-        dsn_config_error(loader, s, "%s%s must be true or false", where,
-                         name);
+        dsn_config_error(loader, s, "%s%s must be true or false", where, name);
     else
         *value = config_setting_get_bool(s);
 }
@@ -760,8 +809,8 @@ static void dsn_config_returned_size(struct dsn_config_loader *loader,
                                      const char *where,
                                      struct dsn_config_audience *a)
 {
-    config_setting_t *s = config_setting_get_member(group,
-                                                    "max_returned_size");
+    config_setting_t *s =
+        config_setting_get_member(group, "max_returned_size");
 
     if (s == NULL)
         return;
@@ -772,9 +821,11 @@ static void dsn_config_returned_size(struct dsn_config_loader *loader,
     else
         a->max_returned_size = -2;
     if (a->max_returned_size < 0) {
-        dsn_config_error(loader, s, "%smax_returned_size must be a size in"
+        dsn_config_error(loader, s,
+                         "%smax_returned_size must be a size in"
                          " bytes, 0 for the header only; leave it out for"
-                         " no limit", where);
+                         " no limit",
+                         where);
         a->max_returned_size = -1;
     }
 }
@@ -784,13 +835,13 @@ static void dsn_config_audience_group(struct dsn_config_loader *loader,
                                       const config_setting_t *root,
                                       enum dsn_audience audience)
 {
-    const char *name = audience == DSN_AUDIENCE_INTERNAL ? "internal"
-        : "external";
+    const char *name =
+        audience == DSN_AUDIENCE_INTERNAL ? "internal" : "external";
     struct dsn_config_audience *a = &loader->config->audiences[audience];
     config_setting_t *group = config_setting_get_member(root, name);
     const char *format;
     const char *value;
-    char    where[32];
+    char where[32];
 
     a->detect_language = true;
     a->max_returned_size = -1;
@@ -812,8 +863,8 @@ static void dsn_config_audience_group(struct dsn_config_loader *loader,
         a->html = true;
     else if (format && strcmp(format, "text") != 0)
         dsn_config_error(loader, config_setting_get_member(group, "format"),
-                         "%sinvalid format \"%s\"; write text or html",
-                         where, format);
+                         "%sinvalid format \"%s\"; write text or html", where,
+                         format);
     value = dsn_config_string(loader, group, "from", where);
     a->from = value && *value ? g_strdup(value) : NULL;
     value = dsn_config_string(loader, group, "from_name", where);
@@ -885,11 +936,13 @@ static void dsn_config_syntax_error(struct dsn_config_loader *loader,
     const char *file = config_error_file(cf);
 
     if (config_error_type(cf) == CONFIG_ERR_FILE_IO) {
-        g_string_append_printf(loader->errors, "%s: cannot read the file;"
+        g_string_append_printf(loader->errors,
+                               "%s: cannot read the file;"
                                " check that it exists and is readable\n",
                                file ? file : loader->path);
     } else if (strstr(config_error_text(cf), "include") != NULL) {
-        g_string_append_printf(loader->errors, "%s:%d: %s; an @include"
+        g_string_append_printf(loader->errors,
+                               "%s:%d: %s; an @include"
                                " path is relative to the directory of %s\n",
                                file ? file : loader->path,
                                config_error_line(cf), config_error_text(cf),
@@ -897,12 +950,12 @@ static void dsn_config_syntax_error(struct dsn_config_loader *loader,
     } else {
         const char *text = config_error_text(cf);
 
-        g_string_append_printf(loader->errors, "%s:%d: %s%s; settings look"
-                               " like name = value;\n",
-                               file ? file : loader->path,
-                               config_error_line(cf),
-                               strcmp(text, "syntax error") == 0 ? ""
-                               : "syntax error: ", text);
+        g_string_append_printf(
+            loader->errors,
+            "%s:%d: %s%s; settings look"
+            " like name = value;\n",
+            file ? file : loader->path, config_error_line(cf),
+            strcmp(text, "syntax error") == 0 ? "" : "syntax error: ", text);
     }
     loader->error_count++;
 }
@@ -910,11 +963,12 @@ static void dsn_config_syntax_error(struct dsn_config_loader *loader,
 struct dsn_config *dsn_config_load(const char *path, GString *errors)
 {
     struct dsn_config_loader loader = {
-        .errors = errors, .path = path,
+        .errors = errors,
+        .path = path,
     };
     config_t cf;
     config_setting_t *root;
-    char   *dir = g_path_get_dirname(path);
+    char *dir = g_path_get_dirname(path);
 
     config_init(&cf);
     config_set_include_dir(&cf, dir);
@@ -926,15 +980,13 @@ struct dsn_config *dsn_config_load(const char *path, GString *errors)
         root = config_root_setting(&cf);
         dsn_config_check_keys(&loader, root, "", dsn_config_top_keys);
         dsn_config_globals(&loader, root);
-        dsn_config_messages(&loader, config_setting_get_member(root,
-                                                               "messages"),
-                            "", NULL);
-        dsn_config_layouts(&loader, config_setting_get_member(root,
-                                                              "layouts"),
+        dsn_config_messages(
+            &loader, config_setting_get_member(root, "messages"), "", NULL);
+        dsn_config_layouts(&loader, config_setting_get_member(root, "layouts"),
                            "", NULL);
         dsn_config_require_layouts(&loader, root);
-        dsn_config_languages(&loader, config_setting_get_member(root,
-                                                                "languages"));
+        dsn_config_languages(&loader,
+                             config_setting_get_member(root, "languages"));
         dsn_config_policy(&loader, root);
     }
     config_destroy(&cf);
@@ -946,7 +998,7 @@ struct dsn_config *dsn_config_load(const char *path, GString *errors)
     return (loader.config);
 }
 
-void    dsn_config_free(struct dsn_config *config)
+void dsn_config_free(struct dsn_config *config)
 {
     if (config == NULL)
         return;

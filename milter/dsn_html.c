@@ -15,10 +15,11 @@
 #include "dsn_html.h"
 
 static const char *const dsn_html_tags[] = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "div", "dl", "dt",
-    "em", "h1", "h2", "h3", "h4", "hr", "i", "li", "ol", "p", "pre", "s",
-    "small", "span", "strong", "sub", "sup", "table", "tbody", "td",
-    "tfoot", "th", "thead", "tr", "u", "ul", NULL,
+    "a",      "abbr", "b",   "blockquote", "br",    "code", "dd",    "div",
+    "dl",     "dt",   "em",  "h1",         "h2",    "h3",   "h4",    "hr",
+    "i",      "li",   "ol",  "p",          "pre",   "s",    "small", "span",
+    "strong", "sub",  "sup", "table",      "tbody", "td",   "tfoot", "th",
+    "thead",  "tr",   "u",   "ul",         NULL,
 };
 
 /* Attributes allowed on every tag; href on a, spans on td and th. */
@@ -26,7 +27,7 @@ static const char *const dsn_html_attributes[] = {
     "title", "lang", "dir", "align", NULL,
 };
 
-void    dsn_html_escape(GString *out, const char *text)
+void dsn_html_escape(GString *out, const char *text)
 {
     for (const char *p = text; *p; p++) {
         switch (*p) {
@@ -51,9 +52,9 @@ void    dsn_html_escape(GString *out, const char *text)
     }
 }
 
-void    dsn_html_from_text(GString *out, const char *text)
+void dsn_html_from_text(GString *out, const char *text)
 {
-    char  **lines = g_strsplit(text, "\n", -1);
+    char **lines = g_strsplit(text, "\n", -1);
 
     for (int i = 0; lines[i]; i++) {
         const char *p = lines[i];
@@ -79,7 +80,7 @@ static bool dsn_html_listed(const char *name, const char *const *list)
 /* Read a lower-case name of letters, digits and "-" at *p. */
 static size_t dsn_html_name(const char **p, char *name, size_t size)
 {
-    size_t  n = 0;
+    size_t n = 0;
 
     while (g_ascii_isalnum(**p) || **p == '-' || **p == '_' || **p == ':') {
         if (n + 1 < size)
@@ -93,7 +94,7 @@ static size_t dsn_html_name(const char **p, char *name, size_t size)
 /* Read an attribute value at *p (after "="); store its start and length. */
 static bool dsn_html_value(const char **p, const char **value, size_t *len)
 {
-    char    quote = **p;
+    char quote = **p;
 
     if (quote == '"' || quote == '\'') {
         const char *end = strchr(*p + 1, quote);
@@ -117,8 +118,8 @@ static bool dsn_html_value(const char **p, const char **value, size_t *len)
  * a tag could open a quote in one branch and close it in another, which
  * a scan of the template text cannot follow.
  */
-static bool dsn_html_tag_template(const char *text, size_t len,
-                                  char *error, size_t size)
+static bool dsn_html_tag_template(const char *text, size_t len, char *error,
+                                  size_t size)
 {
     for (size_t i = 0; i < len; i++) {
         if (text[i] == '$' && i + 1 < len && text[i + 1] == '$') {
@@ -128,13 +129,15 @@ static bool dsn_html_tag_template(const char *text, size_t len,
             while (i < len && (g_ascii_isalnum(text[i]) || text[i] == '_'))
                 i++;
             if (i >= len || text[i] != '}') {
-                snprintf(error, size, "a conditional ${name?...} or"
+                snprintf(error, size,
+                         "a conditional ${name?...} or"
                          " ${name:...} inside a tag is not allowed; put"
                          " whole tags inside the conditional");
                 return (false);
             }
         } else if (text[i] == '}') {
-            snprintf(error, size, "a \"}\" inside a tag is not allowed;"
+            snprintf(error, size,
+                     "a \"}\" inside a tag is not allowed;"
                      " put whole tags inside a conditional");
             return (false);
         }
@@ -148,24 +151,30 @@ static bool dsn_html_attribute(const char *tag, const char *attr,
                                size_t size)
 {
     if (strcmp(attr, "href") == 0 && strcmp(tag, "a") == 0) {
-        if (len >= 5 && (g_ascii_strncasecmp(value, "http:", 5) == 0
-                         || g_ascii_strncasecmp(value, "https:", 6) == 0
-                         || g_ascii_strncasecmp(value, "mailto:", 7) == 0))
+        if (len >= 5 && (g_ascii_strncasecmp(value, "http:", 5) == 0 ||
+                         g_ascii_strncasecmp(value, "https:", 6) == 0 ||
+                         g_ascii_strncasecmp(value, "mailto:", 7) == 0))
             return (true);
-        snprintf(error, size, "link target \"%.*s\" must start with http:,"
-                 " https: or mailto:", (int) (len > 40 ? 40 : len), value);
+        snprintf(error, size,
+                 "link target \"%.*s\" must start with http:,"
+                 " https: or mailto:",
+                 (int) (len > 40 ? 40 : len), value);
         return (false);
     }
-    if ((strcmp(attr, "colspan") == 0 || strcmp(attr, "rowspan") == 0)
-        && (strcmp(tag, "td") == 0 || strcmp(tag, "th") == 0))
+    if ((strcmp(attr, "colspan") == 0 || strcmp(attr, "rowspan") == 0) &&
+        (strcmp(tag, "td") == 0 || strcmp(tag, "th") == 0))
         return (true);
     if (dsn_html_listed(attr, dsn_html_attributes))
         return (true);
     snprintf(error, size, "attribute \"%s\" is not allowed on <%s>%s", attr,
-             tag, strncmp(attr, "on", 2) == 0 ? "; event handlers run"
-             " scripts" : strcmp(attr, "style") == 0 ? "; style is not"
-             " allowed" : "; allowed: title, lang, dir, align, href on"
-             " <a>, colspan and rowspan on <td> and <th>");
+             tag,
+             strncmp(attr, "on", 2) == 0 ? "; event handlers run"
+                                           " scripts"
+             : strcmp(attr, "style") == 0
+                 ? "; style is not"
+                   " allowed"
+                 : "; allowed: title, lang, dir, align, href on"
+                   " <a>, colspan and rowspan on <td> and <th>");
     return (false);
 }
 
@@ -173,23 +182,27 @@ static bool dsn_html_attribute(const char *tag, const char *attr,
 static bool dsn_html_tag(const char **p, char *error, size_t size)
 {
     const char *start = *p;
-    char    tag[16];
-    char    attr[32];
+    char tag[16];
+    char attr[32];
     const char *value;
-    size_t  len;
-    bool    quoted;
+    size_t len;
+    bool quoted;
 
     if (**p == '!' || **p == '?') {
-        snprintf(error, size, "comments, doctype and \"<%c\" declarations"
-                 " are not allowed; remove them", **p);
+        snprintf(error, size,
+                 "comments, doctype and \"<%c\" declarations"
+                 " are not allowed; remove them",
+                 **p);
         return (false);
     }
     if (**p == '/')
         (*p)++;
-    if (dsn_html_name(p, tag, sizeof(tag)) == 0
-        || !dsn_html_listed(tag, dsn_html_tags)) {
-        snprintf(error, size, "tag <%s> is not allowed; use text tags such"
-                 " as p, br, b, i, a, ul, li, table", tag[0] ? tag : "?");
+    if (dsn_html_name(p, tag, sizeof(tag)) == 0 ||
+        !dsn_html_listed(tag, dsn_html_tags)) {
+        snprintf(error, size,
+                 "tag <%s> is not allowed; use text tags such"
+                 " as p, br, b, i, a, ul, li, table",
+                 tag[0] ? tag : "?");
         return (false);
     }
     for (;;) {
@@ -197,12 +210,14 @@ static bool dsn_html_tag(const char **p, char *error, size_t size)
             (*p)++;
         if (**p == '>' || (**p == '/' && (*p)[1] == '>')) {
             *p += **p == '>' ? 1 : 2;
-            return (dsn_html_tag_template(start, (size_t) (*p - start),
-                                          error, size));
+            return (dsn_html_tag_template(start, (size_t) (*p - start), error,
+                                          size));
         }
         if (dsn_html_name(p, attr, sizeof(attr)) == 0) {
-            snprintf(error, size, "malformed tag <%s>: expected an"
-                     " attribute name or \">\"", tag);
+            snprintf(error, size,
+                     "malformed tag <%s>: expected an"
+                     " attribute name or \">\"",
+                     tag);
             return (false);
         }
         value = "";
@@ -215,8 +230,10 @@ static bool dsn_html_tag(const char **p, char *error, size_t size)
                 return (false);
             }
             if (!quoted && memchr(value, '$', len)) {
-                snprintf(error, size, "the value of %s in <%s> contains a"
-                         " variable; put it in double quotes", attr, tag);
+                snprintf(error, size,
+                         "the value of %s in <%s> contains a"
+                         " variable; put it in double quotes",
+                         attr, tag);
                 return (false);
             }
         }
@@ -225,7 +242,7 @@ static bool dsn_html_tag(const char **p, char *error, size_t size)
     }
 }
 
-bool    dsn_html_check(const char *html, char *error, size_t error_size)
+bool dsn_html_check(const char *html, char *error, size_t error_size)
 {
     const char *p = html;
 

@@ -35,16 +35,17 @@ static void dsn_json_message(JsonBuilder *b, const struct dsn_report *r)
 static void dsn_json_recipient(JsonBuilder *b,
                                const struct dsn_recipient *rcpt)
 {
-    char    code[16];
+    char code[16];
 
     json_builder_begin_object(b);
     dsn_json_member(b, "final_recipient", rcpt->final_recipient);
     dsn_json_member(b, "address", rcpt->address);
     dsn_json_member(b, "original_recipient", rcpt->original_recipient);
     dsn_json_member(b, "action", rcpt->action);
-    dsn_json_member(b, "status", rcpt->status_valid
-                    ? dsn_status_format(&rcpt->status, code, sizeof(code))
-                    : NULL);
+    dsn_json_member(b, "status",
+                    rcpt->status_valid
+                        ? dsn_status_format(&rcpt->status, code, sizeof(code))
+                        : NULL);
     dsn_json_member(b, "status_field", rcpt->status_text);
     dsn_json_member(b, "diagnostic_code", rcpt->diagnostic_code);
     dsn_json_member(b, "remote_mta", rcpt->remote_mta);
@@ -72,13 +73,13 @@ static void dsn_json_original(JsonBuilder *b, const struct dsn_report *r)
     json_builder_end_object(b);
 }
 
-char   *dsn_json_report(const struct dsn_report *report, const char *error)
+char *dsn_json_report(const struct dsn_report *report, const char *error)
 {
     JsonBuilder *b = json_builder_new();
     JsonGenerator *gen;
     JsonNode *root;
-    char   *text;
-    bool    dsn = report->kind == DSN_PARSE_DSN && error == NULL;
+    char *text;
+    bool dsn = report->kind == DSN_PARSE_DSN && error == NULL;
 
     json_builder_begin_object(b);
     dsn_json_member(b, "kind", dsn ? "dsn" : "none");

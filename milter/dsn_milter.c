@@ -28,33 +28,33 @@
 /* A loaded config shared by connections. */
 struct dsn_milter_generation {
     struct dsn_config *config;
-    int     refs;
+    int refs;
 };
 
 /* Per-connection state; message fields are reset at each MAIL. */
 struct dsn_milter_context {
     struct dsn_milter_generation *generation;
-    char    queue_id[64];
-    char   *sender;
-    char   *recipient;
-    char   *hostname;
+    char queue_id[64];
+    char *sender;
+    char *recipient;
+    char *hostname;
     struct dsn_headers headers;
     GString *body;
-    size_t  size;               /* header and body bytes received */
+    size_t size; /* header and body bytes received */
 };
 
-int     dsn_milter_verbose;
+int dsn_milter_verbose;
 
 static pthread_mutex_t dsn_milter_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct dsn_milter_generation *dsn_milter_current;
 static char *dsn_milter_config_path;
-static struct timespec dsn_milter_mtime;        /* of the last file tried */
+static struct timespec dsn_milter_mtime; /* of the last file tried */
 
 static struct dsn_milter_generation *
 dsn_milter_generation_new(struct dsn_config *config)
 {
-    struct dsn_milter_generation *gen = g_new0(struct dsn_milter_generation,
-                                               1);
+    struct dsn_milter_generation *gen =
+        g_new0(struct dsn_milter_generation, 1);
 
     gen->config = config;
     gen->refs = 1;
@@ -72,14 +72,14 @@ static void dsn_milter_generation_unref(struct dsn_milter_generation *gen)
 
 static bool dsn_milter_mtime_changed(const struct stat *st)
 {
-    return (st->st_mtim.tv_sec != dsn_milter_mtime.tv_sec
-            || st->st_mtim.tv_nsec != dsn_milter_mtime.tv_nsec);
+    return (st->st_mtim.tv_sec != dsn_milter_mtime.tv_sec ||
+            st->st_mtim.tv_nsec != dsn_milter_mtime.tv_nsec);
 }
 
 /* Log each error line of a failed load. */
 static void dsn_milter_log_errors(const GString *errors)
 {
-    char  **lines = g_strsplit(errors->str, "\n", -1);
+    char **lines = g_strsplit(errors->str, "\n", -1);
 
     for (char **line = lines; *line; line++)
         if (**line)
@@ -94,15 +94,16 @@ static void dsn_milter_maybe_reload(void)
     struct dsn_config *config;
     GString *errors;
 
-    if (stat(dsn_milter_config_path, &st) != 0
-        || !dsn_milter_mtime_changed(&st))
+    if (stat(dsn_milter_config_path, &st) != 0 ||
+        !dsn_milter_mtime_changed(&st))
         return;
     dsn_milter_mtime = st.st_mtim;
     errors = g_string_new(NULL);
     config = dsn_config_load(dsn_milter_config_path, errors);
     if (config == NULL) {
         dsn_milter_log_errors(errors);
-        syslog(LOG_ERR, "config: %s not reloaded, the previous config stays"
+        syslog(LOG_ERR,
+               "config: %s not reloaded, the previous config stays"
                " in force; run dsnctl check to see the errors",
                dsn_milter_config_path);
     } else {
@@ -133,7 +134,7 @@ static void dsn_milter_release(struct dsn_milter_generation *gen)
     pthread_mutex_unlock(&dsn_milter_lock);
 }
 
-bool    dsn_milter_init(const char *config_path)
+bool dsn_milter_init(const char *config_path)
 {
     struct stat st;
     struct dsn_config *config;
@@ -154,7 +155,7 @@ bool    dsn_milter_init(const char *config_path)
     return (true);
 }
 
-void    dsn_milter_shutdown(void)
+void dsn_milter_shutdown(void)
 {
     pthread_mutex_lock(&dsn_milter_lock);
     dsn_milter_generation_unref(dsn_milter_current);
@@ -191,12 +192,13 @@ static void dsn_milter_queue_id(SMFICTX *smfi, struct dsn_milter_context *ctx)
 static void dsn_milter_pass(const struct dsn_milter_context *ctx,
                             const char *why, bool failed)
 {
-    syslog(failed ? LOG_ERR : LOG_NOTICE, "%s: DSN passed through"
-           " unchanged: %s", ctx->queue_id, why);
+    syslog(failed ? LOG_ERR : LOG_NOTICE,
+           "%s: DSN passed through"
+           " unchanged: %s",
+           ctx->queue_id, why);
 }
 
-static sfsistat dsn_milter_connect(SMFICTX *smfi, char *host,
-                                   _SOCK_ADDR *addr)
+static sfsistat dsn_milter_connect(SMFICTX *smfi, char *host, _SOCK_ADDR *addr)
 {
     struct dsn_milter_context *ctx = g_new0(struct dsn_milter_context, 1);
     const char *j = smfi_getsymval(smfi, "j");
@@ -206,7 +208,7 @@ static sfsistat dsn_milter_connect(SMFICTX *smfi, char *host,
     strcpy(ctx->queue_id, "NOQUEUE");
     if (smfi_setpriv(smfi, ctx) != MI_SUCCESS) {
         syslog(LOG_ERR, "NOQUEUE: smfi_setpriv failed; messages on this"
-               " connection pass unchanged");
+                        " connection pass unchanged");
         dsn_milter_release(ctx->generation);
         g_free(ctx->hostname);
         g_free(ctx);
@@ -228,10 +230,13 @@ static sfsistat dsn_milter_envfrom(SMFICTX *smfi, char **argv)
     if (!dsn_rewrite_null_sender(ctx->sender))
         return (SMFIS_ACCEPT);
     config = ctx->generation->config;
-    if (!dsn_rewrite_sender_is_local(ctx->sender) && !config->rewrite_foreign) {
+    if (!dsn_rewrite_sender_is_local(ctx->sender) &&
+        !config->rewrite_foreign) {
         if (dsn_milter_verbose > 0)
-            syslog(LOG_DEBUG, "%s: null sender over SMTP, not this MTA's"
-                   " own DSN; rewrite_foreign is false", ctx->queue_id);
+            syslog(LOG_DEBUG,
+                   "%s: null sender over SMTP, not this MTA's"
+                   " own DSN; rewrite_foreign is false",
+                   ctx->queue_id);
         return (SMFIS_ACCEPT);
     }
     return (SMFIS_CONTINUE);
@@ -251,7 +256,7 @@ static sfsistat dsn_milter_envrcpt(SMFICTX *smfi, char **argv)
 /* Return true when the message has grown past max_message_size. */
 static bool dsn_milter_too_big(struct dsn_milter_context *ctx, size_t more)
 {
-    size_t  max = ctx->generation->config->max_message_size;
+    size_t max = ctx->generation->config->max_message_size;
 
     ctx->size += more;
     return (max > 0 && ctx->size > max);
@@ -280,8 +285,10 @@ static sfsistat dsn_milter_eoh(SMFICTX *smfi)
     if (!dsn_parse_is_report(dsn_headers_get(&ctx->headers, "Content-Type"),
                              NULL)) {
         if (dsn_milter_verbose > 0)
-            syslog(LOG_DEBUG, "%s: null sender but not a multipart/report"
-                   " DSN; not changed", ctx->queue_id);
+            syslog(LOG_DEBUG,
+                   "%s: null sender but not a multipart/report"
+                   " DSN; not changed",
+                   ctx->queue_id);
         return (SMFIS_ACCEPT);
     }
     ctx->body = g_string_sized_new(8192);
@@ -306,16 +313,16 @@ static sfsistat dsn_milter_body(SMFICTX *smfi, unsigned char *chunk,
 }
 
 /* Largest piece handed to one smfi_replacebody() call. */
-#define DSN_MILTER_CHUNK        65535
+#define DSN_MILTER_CHUNK 65535
 
 /* Send len bytes of the new body; return false on a libmilter error. */
 static bool dsn_milter_send(SMFICTX *smfi, const char *data, size_t len)
 {
     while (len > 0) {
-        size_t  n = len < DSN_MILTER_CHUNK ? len : DSN_MILTER_CHUNK;
+        size_t n = len < DSN_MILTER_CHUNK ? len : DSN_MILTER_CHUNK;
 
-        if (smfi_replacebody(smfi, (unsigned char *) data, (int) n)
-            != MI_SUCCESS)
+        if (smfi_replacebody(smfi, (unsigned char *) data, (int) n) !=
+            MI_SUCCESS)
             return (false);
         data += n;
         len -= n;
@@ -326,17 +333,19 @@ static bool dsn_milter_send(SMFICTX *smfi, const char *data, size_t len)
 /* Replace header name, or add it when the message has none. */
 static void dsn_milter_set_header(SMFICTX *smfi,
                                   const struct dsn_milter_context *ctx,
-                              const char *name, const char *value)
+                                  const char *name, const char *value)
 {
-    int     rc;
+    int rc;
 
     if (dsn_headers_get(&ctx->headers, name))
         rc = smfi_chgheader(smfi, (char *) name, 1, (char *) value);
     else
         rc = smfi_addheader(smfi, (char *) name, (char *) value);
     if (rc != MI_SUCCESS)
-        syslog(LOG_ERR, "%s: %s could not be changed; the body was"
-               " rewritten", ctx->queue_id, name);
+        syslog(LOG_ERR,
+               "%s: %s could not be changed; the body was"
+               " rewritten",
+               ctx->queue_id, name);
 }
 
 /* Write the rewritten body and header fields back to the MTA. */
@@ -344,14 +353,16 @@ static bool dsn_milter_apply(SMFICTX *smfi, struct dsn_milter_context *ctx,
                              const struct dsn_rewrite_result *result)
 {
     struct dsn_rewrite_piece pieces[DSN_REWRITE_MAX_PIECES];
-    size_t  count = dsn_rewrite_pieces(result, ctx->body->str,
-                                       ctx->body->len, pieces);
+    size_t count =
+        dsn_rewrite_pieces(result, ctx->body->str, ctx->body->len, pieces);
 
     for (size_t i = 0; i < count; i++) {
         if (!dsn_milter_send(smfi, pieces[i].data, pieces[i].len)) {
-            syslog(LOG_ERR, "%s: smfi_replacebody failed; the MTA keeps"
+            syslog(LOG_ERR,
+                   "%s: smfi_replacebody failed; the MTA keeps"
                    " what it received so far under its milter"
-                   " default_action", ctx->queue_id);
+                   " default_action",
+                   ctx->queue_id);
             return (false);
         }
     }
@@ -363,8 +374,10 @@ static bool dsn_milter_apply(SMFICTX *smfi, struct dsn_milter_context *ctx,
             syslog(LOG_NOTICE, "%s: copy of the DSN to %s for code %s",
                    ctx->queue_id, result->copy_to, result->copy_code);
         else
-            syslog(LOG_ERR, "%s: smfi_addrcpt %s failed; no postmaster"
-                   " copy", ctx->queue_id, result->copy_to);
+            syslog(LOG_ERR,
+                   "%s: smfi_addrcpt %s failed; no postmaster"
+                   " copy",
+                   ctx->queue_id, result->copy_to);
     }
     return (true);
 }
@@ -375,13 +388,14 @@ static void dsn_milter_log_rewrite(const struct dsn_milter_context *ctx,
     GString *codes = g_string_new(NULL);
 
     dsn_rewrite_codes(&result->report, codes);
-    syslog(LOG_NOTICE, "%s: %s DSN rewritten: %zu recipient%s, codes %s,"
-           " %s sender, language %s (%s)%s%s", ctx->queue_id,
-           dsn_config_outcome_name(result->outcome),
+    syslog(LOG_NOTICE,
+           "%s: %s DSN rewritten: %zu recipient%s, codes %s,"
+           " %s sender, language %s (%s)%s%s",
+           ctx->queue_id, dsn_config_outcome_name(result->outcome),
            result->report.recipient_count,
            result->report.recipient_count == 1 ? "" : "s", codes->str,
-           result->audience == DSN_AUDIENCE_INTERNAL ? "internal"
-           : "external", result->language ? result->language : "none",
+           result->audience == DSN_AUDIENCE_INTERNAL ? "internal" : "external",
+           result->language ? result->language : "none",
            result->language_source,
            result->original_text ? ", original cut to its header" : "",
            result->status_text ? ", delivery-status redacted" : "");
@@ -439,19 +453,16 @@ static sfsistat dsn_milter_close(SMFICTX *smfi)
 }
 
 /* Ask only for the actions used and skip the steps not needed. */
-static sfsistat dsn_milter_negotiate(SMFICTX *smfi, unsigned long actions,
-                                     unsigned long steps,
-                                     unsigned long unused2,
-                                     unsigned long unused3,
-                                     unsigned long *want_actions,
-                                     unsigned long *want_steps,
-                                     unsigned long *want2,
-                                     unsigned long *want3)
+static sfsistat
+dsn_milter_negotiate(SMFICTX *smfi, unsigned long actions, unsigned long steps,
+                     unsigned long unused2, unsigned long unused3,
+                     unsigned long *want_actions, unsigned long *want_steps,
+                     unsigned long *want2, unsigned long *want3)
 {
     unsigned long skip = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA;
 
-    *want_actions = actions & (SMFIF_CHGBODY | SMFIF_CHGHDRS
-                               | SMFIF_ADDHDRS | SMFIF_ADDRCPT);
+    *want_actions = actions & (SMFIF_CHGBODY | SMFIF_CHGHDRS | SMFIF_ADDHDRS |
+                               SMFIF_ADDRCPT);
     *want_steps = steps & skip;
     *want2 = 0;
     *want3 = 0;
@@ -461,8 +472,8 @@ static sfsistat dsn_milter_negotiate(SMFICTX *smfi, unsigned long actions,
 struct smfiDesc dsn_milter_desc = {
     .xxfi_name = "dsn-milter",
     .xxfi_version = SMFI_VERSION,
-    .xxfi_flags = SMFIF_CHGBODY | SMFIF_CHGHDRS | SMFIF_ADDHDRS
-        | SMFIF_ADDRCPT,
+    .xxfi_flags =
+        SMFIF_CHGBODY | SMFIF_CHGHDRS | SMFIF_ADDHDRS | SMFIF_ADDRCPT,
     .xxfi_connect = dsn_milter_connect,
     .xxfi_envfrom = dsn_milter_envfrom,
     .xxfi_envrcpt = dsn_milter_envrcpt,

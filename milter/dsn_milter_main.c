@@ -33,8 +33,8 @@ struct dsn_milter_options {
     const char *socket;
     const char *user;
     const char *pidfile;
-    bool    foreground;
-    int     timeout;
+    bool foreground;
+    int timeout;
 };
 
 static void dsn_milter_usage(FILE *out)
@@ -76,11 +76,11 @@ static void dsn_milter_options(int argc, char **argv,
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    char   *end;
-    int     ch;
+    char *end;
+    int ch;
 
-    while ((ch = getopt_long(argc, argv, "c:p:fu:P:t:vhV", longopts,
-                             NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "c:p:fu:P:t:vhV", longopts, NULL)) !=
+           -1) {
         switch (ch) {
         case 'c':
             opts->config_path = optarg;
@@ -100,8 +100,10 @@ static void dsn_milter_options(int argc, char **argv,
         case 't':
             opts->timeout = (int) strtol(optarg, &end, 10);
             if (*end || opts->timeout <= 0) {
-                fprintf(stderr, "dsn-milter: invalid timeout \"%s\"; give"
-                        " a number of seconds\n", optarg);
+                fprintf(stderr,
+                        "dsn-milter: invalid timeout \"%s\"; give"
+                        " a number of seconds\n",
+                        optarg);
                 exit(1);
             }
             break;
@@ -180,18 +182,20 @@ static bool dsn_milter_drop(const char *user, const char *socket)
 
     if (pw == NULL) {
         dsn_milter_error("user \"%s\" not found; create it or"
-                " name another with -u\n", user);
+                         " name another with -u\n",
+                         user);
         return (false);
     }
     if (path && chown(path, pw->pw_uid, pw->pw_gid) != 0) {
         dsn_milter_error("cannot give socket %s to user \"%s\":"
-                " %s\n", path, user, strerror(errno));
+                         " %s\n",
+                         path, user, strerror(errno));
         return (false);
     }
-    if (initgroups(pw->pw_name, pw->pw_gid) != 0
-        || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
-        dsn_milter_error("cannot switch to user \"%s\": %s\n",
-                user, strerror(errno));
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+        setuid(pw->pw_uid) != 0) {
+        dsn_milter_error("cannot switch to user \"%s\": %s\n", user,
+                         strerror(errno));
         return (false);
     }
     return (true);
@@ -199,12 +203,12 @@ static bool dsn_milter_drop(const char *user, const char *socket)
 
 static bool dsn_milter_write_pidfile(const char *path)
 {
-    FILE   *fp = fopen(path, "w");
+    FILE *fp = fopen(path, "w");
 
-    if (fp == NULL || fprintf(fp, "%ld\n", (long) getpid()) < 0
-        || fclose(fp) != 0) {
+    if (fp == NULL || fprintf(fp, "%ld\n", (long) getpid()) < 0 ||
+        fclose(fp) != 0) {
         dsn_milter_error("cannot write pid file %s: %s\n", path,
-                strerror(errno));
+                         strerror(errno));
         return (false);
     }
     return (true);
@@ -217,29 +221,30 @@ static bool dsn_milter_open(const struct dsn_milter_options *opts)
         dsn_milter_error("smfi_register failed\n");
         return (false);
     }
-    if (smfi_setconn((char *) opts->socket) != MI_SUCCESS
-        || smfi_settimeout(opts->timeout) != MI_SUCCESS) {
+    if (smfi_setconn((char *) opts->socket) != MI_SUCCESS ||
+        smfi_settimeout(opts->timeout) != MI_SUCCESS) {
         dsn_milter_error("invalid socket \"%s\"; use"
-                " unix:/path or inet:PORT@HOST\n", opts->socket);
+                         " unix:/path or inet:PORT@HOST\n",
+                         opts->socket);
         return (false);
     }
     if (smfi_opensocket(true) != MI_SUCCESS) {
         dsn_milter_error("cannot open socket %s: %s; check the"
-                " directory exists and no other milter uses it\n",
-                opts->socket, strerror(errno));
+                         " directory exists and no other milter uses it\n",
+                         opts->socket, strerror(errno));
         return (false);
     }
     return (true);
 }
 
-int     main(int argc, char **argv)
+int main(int argc, char **argv)
 {
     struct dsn_milter_options opts = {
         .config_path = DSN_CONFIG_DEFAULT_PATH,
         .socket = DSN_MILTER_DEFAULT_SOCKET,
         .timeout = 7210,
     };
-    int     rc;
+    int rc;
 
     dsn_milter_options(argc, argv, &opts);
     dsn_milter_foreground = opts.foreground;
@@ -256,13 +261,13 @@ int     main(int argc, char **argv)
         dsn_milter_unlink(opts.socket);
         return (1);
     }
-    if ((opts.pidfile && !dsn_milter_write_pidfile(opts.pidfile))
-        || (opts.user && !dsn_milter_drop(opts.user, opts.socket))) {
+    if ((opts.pidfile && !dsn_milter_write_pidfile(opts.pidfile)) ||
+        (opts.user && !dsn_milter_drop(opts.user, opts.socket))) {
         dsn_milter_unlink(opts.socket);
         return (1);
     }
-    syslog(LOG_INFO, "starting dsn-milter %s on %s with %s",
-           PACKAGE_VERSION, opts.socket, opts.config_path);
+    syslog(LOG_INFO, "starting dsn-milter %s on %s with %s", PACKAGE_VERSION,
+           opts.socket, opts.config_path);
     rc = smfi_main();
     syslog(LOG_INFO, "stopping dsn-milter");
     dsn_milter_shutdown();

@@ -22,26 +22,26 @@
 #include "dsn_util.h"
 
 /* Largest header block read from the returned message. */
-#define DSN_PARSE_MAX_ORIGINAL_HEADER   (256 * 1024)
+#define DSN_PARSE_MAX_ORIGINAL_HEADER (256 * 1024)
 
 /* Largest delivery-status part read. */
-#define DSN_PARSE_MAX_STATUS            (1024 * 1024)
+#define DSN_PARSE_MAX_STATUS (1024 * 1024)
 
 /* A located MIME part: whole part, and its content after the headers. */
 struct dsn_parse_part {
     struct dsn_span whole;
     struct dsn_span content;
-    char   *content_type;       /* unfolded value, or NULL */
-    char   *encoding;           /* Content-Transfer-Encoding, or NULL */
+    char *content_type; /* unfolded value, or NULL */
+    char *encoding;     /* Content-Transfer-Encoding, or NULL */
 };
 
-void    dsn_headers_add(struct dsn_headers *headers, const char *name,
-                        const char *value)
+void dsn_headers_add(struct dsn_headers *headers, const char *name,
+                     const char *value)
 {
     if (headers->count == headers->size) {
         headers->size = headers->size ? headers->size * 2 : 16;
-        headers->fields = g_renew(struct dsn_header, headers->fields,
-                                  headers->size);
+        headers->fields =
+            g_renew(struct dsn_header, headers->fields, headers->size);
     }
     headers->fields[headers->count].name = g_strdup(name);
     headers->fields[headers->count].value = g_strdup(value);
@@ -57,7 +57,7 @@ const char *dsn_headers_get(const struct dsn_headers *headers,
     return (NULL);
 }
 
-void    dsn_headers_free(struct dsn_headers *headers)
+void dsn_headers_free(struct dsn_headers *headers)
 {
     for (size_t i = 0; i < headers->count; i++) {
         g_free(headers->fields[i].name);
@@ -78,8 +78,8 @@ static size_t dsn_parse_line_end(const char *text, size_t len, size_t p)
 /* Return true when [p, end) is an empty line ("\n" or "\r\n"). */
 static bool dsn_parse_blank(const char *text, size_t p, size_t end)
 {
-    return ((end - p == 1 && text[p] == '\n')
-            || (end - p == 2 && text[p] == '\r' && text[p + 1] == '\n'));
+    return ((end - p == 1 && text[p] == '\n') ||
+            (end - p == 2 && text[p] == '\r' && text[p + 1] == '\n'));
 }
 
 /*
@@ -92,14 +92,14 @@ static bool dsn_parse_header_block(const char *text, size_t start,
                                    size_t limit, bool lenient,
                                    struct dsn_headers *headers, size_t *end)
 {
-    size_t  p = start;
+    size_t p = start;
     GString *name = g_string_new(NULL);
     GString *value = g_string_new(NULL);
-    bool    ok = true;
+    bool ok = true;
 
     while (p < limit) {
-        size_t  eol = dsn_parse_line_end(text, limit, p);
-        size_t  stop = eol;
+        size_t eol = dsn_parse_line_end(text, limit, p);
+        size_t stop = eol;
 
         if (dsn_parse_blank(text, p, eol)) {
             p = eol;
@@ -149,13 +149,13 @@ static bool dsn_parse_header_block(const char *text, size_t start,
     return (ok);
 }
 
-bool    dsn_headers_split(const char *message, size_t len,
-                          struct dsn_headers *headers, size_t *body_offset)
+bool dsn_headers_split(const char *message, size_t len,
+                       struct dsn_headers *headers, size_t *body_offset)
 {
-    size_t  end;
+    size_t end;
 
-    if (!dsn_parse_header_block(message, 0, len, false, headers, &end)
-        || headers->count == 0)
+    if (!dsn_parse_header_block(message, 0, len, false, headers, &end) ||
+        headers->count == 0)
         return (false);
     *body_offset = end;
     return (true);
@@ -168,12 +168,12 @@ static GMimeContentType *dsn_parse_content_type(const char *value)
     return (g_mime_content_type_parse(NULL, value));
 }
 
-bool    dsn_parse_is_report(const char *content_type, char **boundary)
+bool dsn_parse_is_report(const char *content_type, char **boundary)
 {
     GMimeContentType *type;
     const char *report_type;
     const char *param;
-    bool    is_report = false;
+    bool is_report = false;
 
     if (content_type == NULL)
         return (false);
@@ -183,10 +183,9 @@ bool    dsn_parse_is_report(const char *content_type, char **boundary)
     if (g_mime_content_type_is_type(type, "multipart", "report")) {
         report_type = g_mime_content_type_get_parameter(type, "report-type");
         param = g_mime_content_type_get_parameter(type, "boundary");
-        if (report_type && param && *param
-            && (g_ascii_strcasecmp(report_type, "delivery-status") == 0
-                || g_ascii_strcasecmp(report_type,
-                                      "global-delivery-status") == 0)) {
+        if (report_type && param && *param &&
+            (g_ascii_strcasecmp(report_type, "delivery-status") == 0 ||
+             g_ascii_strcasecmp(report_type, "global-delivery-status") == 0)) {
             is_report = true;
             if (boundary)
                 *boundary = g_strdup(param);
@@ -209,10 +208,10 @@ static bool dsn_parse_next_delimiter(const char *body, size_t len,
                                      bool *close)
 {
     while (pos + dash_len <= len) {
-        const char *hit = dsn_util_memmem(body + pos, len - pos,
-                                          dash_boundary, dash_len);
-        size_t  at;
-        size_t  q;
+        const char *hit =
+            dsn_util_memmem(body + pos, len - pos, dash_boundary, dash_len);
+        size_t at;
+        size_t q;
 
         if (hit == NULL)
             return (false);
@@ -241,18 +240,19 @@ static bool dsn_parse_next_delimiter(const char *body, size_t len,
 }
 
 /* Read a part's header fields; fill content span and the two types. */
-static bool dsn_parse_part_headers(const char *body, struct dsn_parse_part *part)
+static bool dsn_parse_part_headers(const char *body,
+                                   struct dsn_parse_part *part)
 {
     struct dsn_headers headers = {0};
-    size_t  end;
-    bool    ok;
+    size_t end;
+    bool ok;
 
     ok = dsn_parse_header_block(body, part->whole.start, part->whole.end,
                                 false, &headers, &end);
     if (ok) {
         const char *type = dsn_headers_get(&headers, "Content-Type");
-        const char *cte = dsn_headers_get(&headers,
-                                          "Content-Transfer-Encoding");
+        const char *cte =
+            dsn_headers_get(&headers, "Content-Transfer-Encoding");
 
         part->content.start = end;
         part->content.end = part->whole.end;
@@ -274,11 +274,11 @@ static bool dsn_parse_part_is(const struct dsn_parse_part *part,
                               const char *type, const char *subtype)
 {
     GMimeContentType *ct;
-    bool    is;
+    bool is;
 
     if (part->content_type == NULL)
-        return (g_ascii_strcasecmp(type, "text") == 0
-                && g_ascii_strcasecmp(subtype, "plain") == 0);
+        return (g_ascii_strcasecmp(type, "text") == 0 &&
+                g_ascii_strcasecmp(subtype, "plain") == 0);
     ct = dsn_parse_content_type(part->content_type);
     if (ct == NULL)
         return (false);
@@ -290,7 +290,7 @@ static bool dsn_parse_part_is(const struct dsn_parse_part *part,
 /* Store a sanitized, unfolded copy of value in *slot unless set. */
 static void dsn_parse_set(char **slot, const char *value)
 {
-    char   *unfolded;
+    char *unfolded;
 
     if (*slot != NULL || value == NULL)
         return;
@@ -305,15 +305,15 @@ static char *dsn_parse_address(const char *value)
     const char *semi = strchr(value, ';');
     const char *p = semi ? semi + 1 : value;
     GString *out = g_string_new(NULL);
-    int     depth = 0;
+    int depth = 0;
 
     for (; *p; p++) {
         if (*p == '(')
             depth++;
         else if (*p == ')' && depth > 0)
             depth--;
-        else if (depth == 0 && *p != '<' && *p != '>' && *p != ' '
-                 && *p != '\t')
+        else if (depth == 0 && *p != '<' && *p != '>' && *p != ' ' &&
+                 *p != '\t')
             g_string_append_c(out, *p);
     }
     return (g_string_free(out, FALSE));
@@ -338,8 +338,7 @@ static void dsn_parse_recipient(const struct dsn_headers *group,
                   dsn_headers_get(group, "Last-Attempt-Date"));
     dsn_parse_set(&rcpt->will_retry_until,
                   dsn_headers_get(group, "Will-Retry-Until"));
-    dsn_parse_set(&rcpt->final_log_id,
-                  dsn_headers_get(group, "Final-Log-ID"));
+    dsn_parse_set(&rcpt->final_log_id, dsn_headers_get(group, "Final-Log-ID"));
 
     if (rcpt->action) {
         /* Keep the action keyword only, as "failed (bad)" is seen. */
@@ -348,10 +347,10 @@ static void dsn_parse_recipient(const struct dsn_headers *group,
             *p = g_ascii_tolower(*p);
     }
     if (rcpt->status_text)
-        rcpt->status_valid = dsn_status_parse(rcpt->status_text,
-                                              &rcpt->status, NULL);
+        rcpt->status_valid =
+            dsn_status_parse(rcpt->status_text, &rcpt->status, NULL);
     address = rcpt->final_recipient ? rcpt->final_recipient
-        : rcpt->original_recipient;
+                                    : rcpt->original_recipient;
     rcpt->address = address ? dsn_parse_address(address) : g_strdup("");
 }
 
@@ -367,8 +366,7 @@ static void dsn_parse_per_message(const struct dsn_headers *group,
                   dsn_headers_get(group, "Arrival-Date"));
     dsn_parse_set(&report->received_from_mta,
                   dsn_headers_get(group, "Received-From-MTA"));
-    dsn_parse_set(&report->dsn_gateway,
-                  dsn_headers_get(group, "DSN-Gateway"));
+    dsn_parse_set(&report->dsn_gateway, dsn_headers_get(group, "DSN-Gateway"));
     dsn_parse_set(&report->postfix_queue_id,
                   dsn_headers_get(group, "X-Postfix-Queue-ID"));
     dsn_parse_set(&report->postfix_sender,
@@ -378,10 +376,10 @@ static void dsn_parse_per_message(const struct dsn_headers *group,
 /* Return true when a group describes a recipient. */
 static bool dsn_parse_is_recipient_group(const struct dsn_headers *group)
 {
-    return (dsn_headers_get(group, "Final-Recipient") != NULL
-            || dsn_headers_get(group, "Original-Recipient") != NULL
-            || dsn_headers_get(group, "Action") != NULL
-            || dsn_headers_get(group, "Status") != NULL);
+    return (dsn_headers_get(group, "Final-Recipient") != NULL ||
+            dsn_headers_get(group, "Original-Recipient") != NULL ||
+            dsn_headers_get(group, "Action") != NULL ||
+            dsn_headers_get(group, "Status") != NULL);
 }
 
 static void dsn_parse_add_recipient(struct dsn_report *report,
@@ -399,11 +397,11 @@ static void dsn_parse_add_recipient(struct dsn_report *report,
 static void dsn_parse_status_fields(const char *text, size_t len,
                                     struct dsn_report *report)
 {
-    size_t  p = 0;
+    size_t p = 0;
 
     while (p < len) {
         struct dsn_headers group = {0};
-        size_t  end;
+        size_t end;
 
         dsn_parse_header_block(text, p, len, true, &group, &end);
         if (group.count > 0) {
@@ -426,9 +424,9 @@ static bool dsn_parse_is_encoded(const char *encoding)
     if (encoding == NULL)
         return (false);
     cte = g_mime_content_encoding_from_string(encoding);
-    return (cte == GMIME_CONTENT_ENCODING_BASE64
-            || cte == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE
-            || cte == GMIME_CONTENT_ENCODING_UUENCODE);
+    return (cte == GMIME_CONTENT_ENCODING_BASE64 ||
+            cte == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+            cte == GMIME_CONTENT_ENCODING_UUENCODE);
 }
 
 /*
@@ -441,7 +439,7 @@ static GByteArray *dsn_parse_decode(const char *encoding, const char *text,
     GMimeContentEncoding cte;
     GMimeEncoding state;
     GByteArray *out;
-    size_t  n;
+    size_t n;
 
     if (!dsn_parse_is_encoded(encoding))
         return (NULL);
@@ -460,13 +458,13 @@ static bool dsn_parse_status_part(const char *body,
                                   const struct dsn_parse_part *part,
                                   struct dsn_report *report)
 {
-    size_t  len = part->content.end - part->content.start;
+    size_t len = part->content.end - part->content.start;
     GByteArray *decoded;
 
     if (len > DSN_PARSE_MAX_STATUS)
         return (false);
-    decoded = dsn_parse_decode(part->encoding, body + part->content.start,
-                               len);
+    decoded =
+        dsn_parse_decode(part->encoding, body + part->content.start, len);
     if (decoded) {
         dsn_parse_status_fields((const char *) decoded->data, decoded->len,
                                 report);
@@ -482,8 +480,8 @@ static void dsn_parse_set_decoded(char **slot, const struct dsn_headers *h,
                                   const char *name)
 {
     const char *value = dsn_headers_get(h, name);
-    char   *unfolded;
-    char   *decoded;
+    char *unfolded;
+    char *decoded;
 
     if (value == NULL || *slot != NULL)
         return;
@@ -501,14 +499,14 @@ static void dsn_parse_set_decoded(char **slot, const struct dsn_headers *h,
 static size_t dsn_parse_header_limit(const char *body, size_t limit,
                                      size_t start, const char *boundary)
 {
-    char   *dash = g_strconcat("--", boundary, NULL);
-    size_t  line_start;
-    size_t  next;
-    bool    close;
+    char *dash = g_strconcat("--", boundary, NULL);
+    size_t line_start;
+    size_t next;
+    bool close;
 
     if (dsn_parse_next_delimiter(body, limit, dash, strlen(dash), start,
-                                 &line_start, &next, &close)
-        && line_start >= start)
+                                 &line_start, &next, &close) &&
+        line_start >= start)
         limit = line_start;
     g_free(dash);
     return (limit);
@@ -520,8 +518,8 @@ static void dsn_parse_original(const char *body, size_t len,
                                struct dsn_report *report)
 {
     struct dsn_headers h = {0};
-    size_t  limit = part->content.start + DSN_PARSE_MAX_ORIGINAL_HEADER;
-    size_t  end;
+    size_t limit = part->content.start + DSN_PARSE_MAX_ORIGINAL_HEADER;
+    size_t end;
 
     if (dsn_parse_part_is(part, "message", "rfc822"))
         report->original_type = DSN_ORIGINAL_MESSAGE;
@@ -542,10 +540,10 @@ static void dsn_parse_original(const char *body, size_t len,
                                    part->content.start, report->boundary);
     dsn_parse_header_block(body, part->content.start, limit, true, &h, &end);
     /* Only an empty line ends a header block that can be returned alone. */
-    if (end > part->content.start && end <= limit
-        && (body[end - 1] == '\n') && (end - part->content.start) >= 2
-        && (body[end - 2] == '\n' || (body[end - 2] == '\r'
-                                       && body[end - 3] == '\n')))
+    if (end > part->content.start && end <= limit && (body[end - 1] == '\n') &&
+        (end - part->content.start) >= 2 &&
+        (body[end - 2] == '\n' ||
+         (body[end - 2] == '\r' && body[end - 3] == '\n')))
         report->original_header_end = end;
     if (h.count > 0) {
         report->has_original = true;
@@ -553,8 +551,7 @@ static void dsn_parse_original(const char *body, size_t len,
         dsn_parse_set_decoded(&report->original_from, &h, "From");
         dsn_parse_set_decoded(&report->original_to, &h, "To");
         dsn_parse_set_decoded(&report->original_date, &h, "Date");
-        dsn_parse_set_decoded(&report->original_message_id, &h,
-                              "Message-ID");
+        dsn_parse_set_decoded(&report->original_message_id, &h, "Message-ID");
         dsn_parse_set_decoded(&report->original_content_language, &h,
                               "Content-Language");
         dsn_parse_set_decoded(&report->original_accept_language, &h,
@@ -582,20 +579,20 @@ static void dsn_parse_newline(const char *body, size_t len,
  * ends where the next delimiter's line begins, or at len for a third
  * part whose end was not searched for.
  */
-static int dsn_parse_locate(const char *body, size_t len,
-                            const char *boundary,
+static int dsn_parse_locate(const char *body, size_t len, const char *boundary,
                             struct dsn_parse_part parts[3])
 {
-    char   *dash = g_strconcat("--", boundary, NULL);
-    size_t  dash_len = strlen(dash);
-    size_t  line_start;
-    size_t  next;
-    size_t  pos = 0;
-    bool    close = false;
-    int     count = 0;
+    char *dash = g_strconcat("--", boundary, NULL);
+    size_t dash_len = strlen(dash);
+    size_t line_start;
+    size_t next;
+    size_t pos = 0;
+    bool close = false;
+    int count = 0;
 
     if (!dsn_parse_next_delimiter(body, len, dash, dash_len, 0, &line_start,
-                                  &next, &close) || close) {
+                                  &next, &close) ||
+        close) {
         g_free(dash);
         return (0);
     }
@@ -645,9 +642,9 @@ static int dsn_parse_parts(const char *body, size_t len,
         *why = "second part is not message/delivery-status";
         return (-1);
     }
-    if (!dsn_parse_part_is(&parts[0], "text", "plain")
-        && !dsn_parse_part_is(&parts[0], "text", "html")
-        && !dsn_parse_part_is(&parts[0], "multipart", "alternative")) {
+    if (!dsn_parse_part_is(&parts[0], "text", "plain") &&
+        !dsn_parse_part_is(&parts[0], "text", "html") &&
+        !dsn_parse_part_is(&parts[0], "multipart", "alternative")) {
         *why = "first part is not human-readable text";
         return (-1);
     }
@@ -672,13 +669,13 @@ static int dsn_parse_parts(const char *body, size_t len,
     return (0);
 }
 
-int     dsn_parse_message(const struct dsn_headers *headers,
-                          const char *body, size_t body_len,
-                          struct dsn_report *report, const char **why)
+int dsn_parse_message(const struct dsn_headers *headers, const char *body,
+                      size_t body_len, struct dsn_report *report,
+                      const char **why)
 {
     struct dsn_parse_part parts[3];
-    int     count;
-    int     rc;
+    int count;
+    int rc;
 
     memset(report, 0, sizeof(*report));
     memset(parts, 0, sizeof(parts));
@@ -700,18 +697,18 @@ int     dsn_parse_message(const struct dsn_headers *headers,
     return (rc);
 }
 
-bool    dsn_parse_original_end(const char *body, size_t body_len,
-                               struct dsn_report *report)
+bool dsn_parse_original_end(const char *body, size_t body_len,
+                            struct dsn_report *report)
 {
-    char   *dash = g_strconcat("--", report->boundary, NULL);
-    size_t  line_start;
-    size_t  next;
-    bool    close;
-    bool    found;
+    char *dash = g_strconcat("--", report->boundary, NULL);
+    size_t line_start;
+    size_t next;
+    bool close;
+    bool found;
 
     found = dsn_parse_next_delimiter(body, body_len, dash, strlen(dash),
-                                     report->original_part.start,
-                                     &line_start, &next, &close);
+                                     report->original_part.start, &line_start,
+                                     &next, &close);
     g_free(dash);
     if (!found || line_start < report->original_content.start)
         return (false);
@@ -734,7 +731,7 @@ static void dsn_parse_recipient_free(struct dsn_recipient *rcpt)
     g_free(rcpt->final_log_id);
 }
 
-void    dsn_parse_free(struct dsn_report *report)
+void dsn_parse_free(struct dsn_report *report)
 {
     for (size_t i = 0; i < report->recipient_count; i++)
         dsn_parse_recipient_free(&report->recipients[i]);

@@ -18,26 +18,26 @@
 
 /* One field of a group: its name and its raw lines. */
 struct dsn_redact_field {
-    char   *name;
+    char *name;
     const char *raw;
-    size_t  len;
-    char   *replacement;        /* whole new value, or NULL */
-    bool    drop;
+    size_t len;
+    char *replacement; /* whole new value, or NULL */
+    bool drop;
 };
 
-bool    dsn_redact_enabled(const struct dsn_config_audience *a)
+bool dsn_redact_enabled(const struct dsn_config_audience *a)
 {
-    return (a->reporting_authority != NULL || a->hide_internal_hosts
-            || a->hide_postfix_fields || a->hide_expansion);
+    return (a->reporting_authority != NULL || a->hide_internal_hosts ||
+            a->hide_postfix_fields || a->hide_expansion);
 }
 
 /* Return true for a host name or address that is internal. */
 static bool dsn_redact_internal(const struct dsn_config *config,
                                 const char *host)
 {
-    return (dsn_select_private_address(host)
-            || (strchr(host, '.') != NULL
-                && dsn_select_internal_domain(config, host)));
+    return (dsn_select_private_address(host) ||
+            (strchr(host, '.') != NULL &&
+             dsn_select_internal_domain(config, host)));
 }
 
 /*
@@ -48,11 +48,11 @@ static bool dsn_redact_host_port(const struct dsn_config *config,
                                  const char *token, GString *out)
 {
     const char *colon = strrchr(token, ':');
-    char   *host;
-    bool    internal;
+    char *host;
+    bool internal;
 
-    if (colon == NULL || colon == token || colon[1] == 0
-        || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+    if (colon == NULL || colon == token || colon[1] == 0 ||
+        strspn(colon + 1, "0123456789") != strlen(colon + 1))
         return (false);
     host = g_strndup(token, colon - token);
     internal = dsn_redact_internal(config, host);
@@ -62,16 +62,17 @@ static bool dsn_redact_host_port(const struct dsn_config *config,
     return (internal);
 }
 
-char   *dsn_redact_text(const struct dsn_config *config, const char *text)
+char *dsn_redact_text(const struct dsn_config *config, const char *text)
 {
-    static const char host_chars[] = "abcdefghijklmnopqrstuvwxyz"
+    static const char host_chars[] =
+        "abcdefghijklmnopqrstuvwxyz"
         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:";
     GString *out = g_string_sized_new(strlen(text));
     const char *p = text;
 
     while (*p) {
-        size_t  len = strspn(p, host_chars);
-        char   *token;
+        size_t len = strspn(p, host_chars);
+        char *token;
 
         if (len == 0) {
             g_string_append_c(out, *p++);
@@ -83,8 +84,8 @@ char   *dsn_redact_text(const struct dsn_config *config, const char *text)
             token[--len] = 0;
         if ((p == text || p[-1] != '@') && dsn_redact_internal(config, token))
             g_string_append(out, DSN_REDACT_HIDDEN);
-        else if ((p == text || p[-1] != '@')
-                 && dsn_redact_host_port(config, token, out))
+        else if ((p == text || p[-1] != '@') &&
+                 dsn_redact_host_port(config, token, out))
             ;
         else
             g_string_append_len(out, p, len);
@@ -98,16 +99,15 @@ char   *dsn_redact_text(const struct dsn_config *config, const char *text)
 static bool dsn_redact_internal_field(const struct dsn_config *config,
                                       const char *value)
 {
-    char   *masked = dsn_redact_text(config, value);
-    bool    internal = strcmp(masked, value) != 0;
+    char *masked = dsn_redact_text(config, value);
+    bool internal = strcmp(masked, value) != 0;
 
     g_free(masked);
     return (internal);
 }
 
 /* Replace *slot with a redacted copy, or NULL when it is internal. */
-static void dsn_redact_host_slot(const struct dsn_config *config,
-                                 char **slot)
+static void dsn_redact_host_slot(const struct dsn_config *config, char **slot)
 {
     if (*slot && dsn_redact_internal_field(config, *slot)) {
         g_free(*slot);
@@ -115,10 +115,9 @@ static void dsn_redact_host_slot(const struct dsn_config *config,
     }
 }
 
-static void dsn_redact_text_slot(const struct dsn_config *config,
-                                 char **slot)
+static void dsn_redact_text_slot(const struct dsn_config *config, char **slot)
 {
-    char   *text;
+    char *text;
 
     if (*slot == NULL)
         return;
@@ -131,7 +130,7 @@ static void dsn_redact_text_slot(const struct dsn_config *config,
 static char *dsn_redact_address_type(const char *value)
 {
     const char *semi = strchr(value, ';');
-    char   *type = semi ? g_strndup(value, semi - value) : g_strdup("rfc822");
+    char *type = semi ? g_strndup(value, semi - value) : g_strdup("rfc822");
 
     return (g_strstrip(type));
 }
@@ -150,8 +149,8 @@ static char *dsn_redact_original_address(const char *value)
 /* Show the address the sender wrote in place of the expanded one. */
 static void dsn_redact_expansion(struct dsn_recipient *r)
 {
-    char   *address;
-    char   *type;
+    char *address;
+    char *type;
 
     if (r->original_recipient == NULL)
         return;
@@ -164,14 +163,14 @@ static void dsn_redact_expansion(struct dsn_recipient *r)
     g_free(type);
 }
 
-void    dsn_redact_report(const struct dsn_config *config,
-                          const struct dsn_config_audience *a,
-                          struct dsn_report *report)
+void dsn_redact_report(const struct dsn_config *config,
+                       const struct dsn_config_audience *a,
+                       struct dsn_report *report)
 {
     if (a->reporting_authority) {
         g_free(report->reporting_mta);
-        report->reporting_mta = g_strdup_printf("dns; %s",
-                                                a->reporting_authority);
+        report->reporting_mta =
+            g_strdup_printf("dns; %s", a->reporting_authority);
     }
     if (a->hide_postfix_fields) {
         g_clear_pointer(&report->postfix_queue_id, g_free);
@@ -197,12 +196,11 @@ void    dsn_redact_report(const struct dsn_config *config,
 /* Read the fields of one group starting at *p; stop after its end. */
 static GArray *dsn_redact_group(const char *text, size_t len, size_t *p)
 {
-    GArray *fields = g_array_new(FALSE, TRUE,
-                                 sizeof(struct dsn_redact_field));
+    GArray *fields = g_array_new(FALSE, TRUE, sizeof(struct dsn_redact_field));
 
     while (*p < len) {
         const char *nl = memchr(text + *p, '\n', len - *p);
-        size_t  end = nl ? (size_t) (nl - text) + 1 : len;
+        size_t end = nl ? (size_t) (nl - text) + 1 : len;
         struct dsn_redact_field *last;
 
         if (text[*p] == '\n' || (text[*p] == '\r' && end - *p == 2))
@@ -218,7 +216,7 @@ static GArray *dsn_redact_group(const char *text, size_t len, size_t *p)
             f.raw = text + *p;
             f.len = end - *p;
             f.name = colon ? g_strndup(text + *p, colon - (text + *p))
-                : g_strdup("");
+                           : g_strdup("");
             g_strstrip(f.name);
             g_array_append_val(fields, f);
         }
@@ -231,9 +229,8 @@ static struct dsn_redact_field *dsn_redact_find(GArray *fields,
                                                 const char *name)
 {
     for (guint i = 0; i < fields->len; i++) {
-        struct dsn_redact_field *f = &g_array_index(fields,
-                                                    struct dsn_redact_field,
-                                                    i);
+        struct dsn_redact_field *f =
+            &g_array_index(fields, struct dsn_redact_field, i);
 
         if (g_ascii_strcasecmp(f->name, name) == 0)
             return (f);
@@ -244,9 +241,9 @@ static struct dsn_redact_field *dsn_redact_find(GArray *fields,
 /* Return the unfolded value of a raw field; caller frees. */
 static char *dsn_redact_value(const struct dsn_redact_field *f)
 {
-    char   *raw = g_strndup(f->raw, f->len);
-    char   *colon = strchr(raw, ':');
-    char   *value = dsn_util_unfold(colon ? colon + 1 : "");
+    char *raw = g_strndup(f->raw, f->len);
+    char *colon = strchr(raw, ':');
+    char *value = dsn_util_unfold(colon ? colon + 1 : "");
 
     g_free(raw);
     return (value);
@@ -257,42 +254,39 @@ static void dsn_redact_decide(const struct dsn_config *config,
                               const struct dsn_config_audience *a,
                               GArray *fields)
 {
-    struct dsn_redact_field *orig = dsn_redact_find(fields,
-                                                    "Original-Recipient");
+    struct dsn_redact_field *orig =
+        dsn_redact_find(fields, "Original-Recipient");
 
     for (guint i = 0; i < fields->len; i++) {
-        struct dsn_redact_field *f = &g_array_index(fields,
-                                                    struct dsn_redact_field,
-                                                    i);
-        char   *value = dsn_redact_value(f);
+        struct dsn_redact_field *f =
+            &g_array_index(fields, struct dsn_redact_field, i);
+        char *value = dsn_redact_value(f);
 
-        if (a->hide_postfix_fields
-            && g_ascii_strncasecmp(f->name, "X-Postfix-", 10) == 0)
+        if (a->hide_postfix_fields &&
+            g_ascii_strncasecmp(f->name, "X-Postfix-", 10) == 0)
             f->drop = true;
-        else if (a->reporting_authority
-                 && g_ascii_strcasecmp(f->name, "Reporting-MTA") == 0)
-            f->replacement = g_strdup_printf("dns; %s",
-                                             a->reporting_authority);
-        else if (a->hide_internal_hosts
-                 && (g_ascii_strcasecmp(f->name, "Remote-MTA") == 0
-                     || g_ascii_strcasecmp(f->name, "Received-From-MTA")
-                     == 0))
+        else if (a->reporting_authority &&
+                 g_ascii_strcasecmp(f->name, "Reporting-MTA") == 0)
+            f->replacement =
+                g_strdup_printf("dns; %s", a->reporting_authority);
+        else if (a->hide_internal_hosts &&
+                 (g_ascii_strcasecmp(f->name, "Remote-MTA") == 0 ||
+                  g_ascii_strcasecmp(f->name, "Received-From-MTA") == 0))
             f->drop = dsn_redact_internal_field(config, value);
-        else if (a->hide_expansion && orig
-                 && g_ascii_strcasecmp(f->name, "Final-Recipient") == 0) {
-            char   *ov = dsn_redact_value(orig);
-            char   *addr = dsn_redact_original_address(ov);
-            char   *type = dsn_redact_address_type(ov);
+        else if (a->hide_expansion && orig &&
+                 g_ascii_strcasecmp(f->name, "Final-Recipient") == 0) {
+            char *ov = dsn_redact_value(orig);
+            char *addr = dsn_redact_original_address(ov);
+            char *type = dsn_redact_address_type(ov);
 
             f->replacement = g_strdup_printf("%s; %s", type, addr);
             g_free(type);
             g_free(addr);
             g_free(ov);
-        } else if (a->hide_internal_hosts
-                   && (g_ascii_strcasecmp(f->name, "Diagnostic-Code") == 0
-                       || g_ascii_strcasecmp(f->name, "Reporting-MTA")
-                       == 0)) {
-            char   *masked = dsn_redact_text(config, value);
+        } else if (a->hide_internal_hosts &&
+                   (g_ascii_strcasecmp(f->name, "Diagnostic-Code") == 0 ||
+                    g_ascii_strcasecmp(f->name, "Reporting-MTA") == 0)) {
+            char *masked = dsn_redact_text(config, value);
 
             if (strcmp(masked, value) != 0)
                 f->replacement = masked;
@@ -307,8 +301,8 @@ static void dsn_redact_decide(const struct dsn_config *config,
 static void dsn_redact_put_field(GString *out, const char *name,
                                  const char *value, const char *newline)
 {
-    char   *header = g_strdup_printf("%s: %s", name, value);
-    char   *folded;
+    char *header = g_strdup_printf("%s: %s", name, value);
+    char *folded;
 
     dsn_util_gmime_init();
     folded = g_mime_utils_unstructured_header_fold(NULL, NULL, header);
@@ -325,15 +319,13 @@ static void dsn_redact_put_field(GString *out, const char *name,
 }
 
 /* Write a group's fields; return true when any changed. */
-static bool dsn_redact_write(GArray *fields, const char *newline,
-                             GString *out)
+static bool dsn_redact_write(GArray *fields, const char *newline, GString *out)
 {
-    bool    changed = false;
+    bool changed = false;
 
     for (guint i = 0; i < fields->len; i++) {
-        struct dsn_redact_field *f = &g_array_index(fields,
-                                                    struct dsn_redact_field,
-                                                    i);
+        struct dsn_redact_field *f =
+            &g_array_index(fields, struct dsn_redact_field, i);
 
         if (f->drop) {
             changed = true;
@@ -355,11 +347,11 @@ GString *dsn_redact_status(const struct dsn_config *config,
                            const char *newline)
 {
     GString *out = g_string_sized_new(len);
-    bool    changed = false;
-    size_t  p = 0;
+    bool changed = false;
+    size_t p = 0;
 
     while (p < len) {
-        size_t  start = p;
+        size_t start = p;
         GArray *fields = dsn_redact_group(content, len, &p);
 
         dsn_redact_decide(config, a, fields);
@@ -368,7 +360,7 @@ GString *dsn_redact_status(const struct dsn_config *config,
         g_array_free(fields, TRUE);
         if (p < len) {
             const char *nl = memchr(content + p, '\n', len - p);
-            size_t  end = nl ? (size_t) (nl - content) + 1 : len;
+            size_t end = nl ? (size_t) (nl - content) + 1 : len;
 
             g_string_append_len(out, content + p, end - p);
             p = end;

@@ -23,19 +23,19 @@ struct dsn_render_vars {
     const char *sender;
     const char *reporting_host;
     const char *postmaster;
-    const char *message;        /* rendered code text, in blocks */
-    const char *recipients;     /* joined blocks, in the layout */
+    const char *message;    /* rendered code text, in blocks */
+    const char *recipients; /* joined blocks, in the layout */
     const char *language;
-    bool    original_truncated;
-    bool    escape;             /* HTML-escape values */
-    GPtrArray *scratch;         /* escaped values, freed at the end */
-    char    count[24];
-    char    status[16];
+    bool original_truncated;
+    bool escape;        /* HTML-escape values */
+    GPtrArray *scratch; /* escaped values, freed at the end */
+    char count[24];
+    char status[16];
 };
 
 enum dsn_outcome dsn_render_outcome(const struct dsn_report *report)
 {
-    bool    delayed = false;
+    bool delayed = false;
 
     for (size_t i = 0; i < report->recipient_count; i++) {
         const struct dsn_recipient *r = &report->recipients[i];
@@ -165,15 +165,14 @@ static const char *dsn_render_value(struct dsn_render_vars *v,
  * Return a variable's value; in HTML, escaped, except the blocks that
  * are HTML already.
  */
-static const char *dsn_render_lookup(void *context,
-                                     enum dsn_template_var var)
+static const char *dsn_render_lookup(void *context, enum dsn_template_var var)
 {
     struct dsn_render_vars *v = context;
     const char *value = dsn_render_value(v, var);
     GString *escaped;
 
-    if (!v->escape || value == NULL || var == DSN_VAR_MESSAGE
-        || var == DSN_VAR_RECIPIENTS)
+    if (!v->escape || value == NULL || var == DSN_VAR_MESSAGE ||
+        var == DSN_VAR_RECIPIENTS)
         return (value);
     escaped = g_string_new(NULL);
     dsn_html_escape(escaped, value);
@@ -200,7 +199,7 @@ static void dsn_render_block(const struct dsn_config *config,
     const struct dsn_config_message *m;
     GString *message = g_string_new(NULL);
     GString *message_html = g_string_new(NULL);
-    size_t  block_start = text->len;
+    size_t block_start = text->len;
 
     m = dsn_select_message(config, &v->recipient->status, context->audience,
                            context->language);
@@ -253,7 +252,7 @@ static GString *dsn_render_document(const char *body, const char *subject,
     g_string_append(doc, ">\n<head>\n<meta charset=\"utf-8\">\n<title>");
     dsn_html_escape(doc, subject);
     g_string_append(doc, "</title>\n</head>\n<body style=\"font-family:"
-                    " sans-serif; line-height: 1.4\">\n");
+                         " sans-serif; line-height: 1.4\">\n");
     g_string_append(doc, body);
     g_string_append(doc, "\n</body>\n</html>\n");
     return (doc);
@@ -280,20 +279,21 @@ static void dsn_render_layout(const struct dsn_config_layout *layout,
             dsn_render_expand(layout->html, body, v, true);
         else
             dsn_html_from_text(body, result->text->str);
-        result->html = dsn_render_document(body->str, result->subject,
-                                           result->language);
+        result->html =
+            dsn_render_document(body->str, result->subject, result->language);
         g_string_free(body, TRUE);
     }
     g_string_free(subject, TRUE);
 }
 
-void    dsn_render(const struct dsn_config *config,
-                   const struct dsn_report *report,
-                   const struct dsn_render_context *context,
-                   struct dsn_render_result *result)
+void dsn_render(const struct dsn_config *config,
+                const struct dsn_report *report,
+                const struct dsn_render_context *context,
+                struct dsn_render_result *result)
 {
     struct dsn_render_vars v = {
-        .config = config, .report = report,
+        .config = config,
+        .report = report,
         .sender = context->sender,
         .original_truncated = context->original_truncated,
         .scratch = g_ptr_array_new_with_free_func(g_free),
@@ -301,19 +301,19 @@ void    dsn_render(const struct dsn_config *config,
     const struct dsn_config_layout *layout;
     GString *blocks = g_string_new(NULL);
     GString *blocks_html = context->html ? g_string_new(NULL) : NULL;
-    char   *postmaster = NULL;
+    char *postmaster = NULL;
 
     memset(result, 0, sizeof(*result));
     result->outcome = dsn_render_outcome(report);
     layout = dsn_select_layout(config, result->outcome, context->audience,
                                context->language);
-    result->language = context->language ? context->language
-        : config->default_language;
+    result->language =
+        context->language ? context->language : config->default_language;
     v.language = result->language;
     v.reporting_host = dsn_render_host(config, report, context->hostname);
     if (strchr(config->postmaster, '@') == NULL)
-        postmaster = g_strconcat(config->postmaster, "@", v.reporting_host,
-                                 NULL);
+        postmaster =
+            g_strconcat(config->postmaster, "@", v.reporting_host, NULL);
     v.postmaster = postmaster ? postmaster : config->postmaster;
     g_snprintf(v.count, sizeof(v.count), "%zu", report->recipient_count);
 
@@ -330,7 +330,7 @@ void    dsn_render(const struct dsn_config *config,
     g_free(postmaster);
 }
 
-void    dsn_render_free(struct dsn_render_result *result)
+void dsn_render_free(struct dsn_render_result *result)
 {
     g_free(result->subject);
     if (result->text)

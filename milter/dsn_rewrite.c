@@ -16,7 +16,7 @@
 #include "dsn_render.h"
 #include "dsn_rewrite.h"
 
-bool    dsn_rewrite_null_sender(const char *sender)
+bool dsn_rewrite_null_sender(const char *sender)
 {
     if (sender == NULL)
         return (false);
@@ -31,18 +31,18 @@ bool    dsn_rewrite_null_sender(const char *sender)
     return (strcmp(sender, ">") == 0);
 }
 
-bool    dsn_rewrite_sender_is_local(const char *sender)
+bool dsn_rewrite_sender_is_local(const char *sender)
 {
     return (sender != NULL && *sender == 0);
 }
 
-void    dsn_rewrite_codes(const struct dsn_report *report, GString *out)
+void dsn_rewrite_codes(const struct dsn_report *report, GString *out)
 {
     GString *seen = g_string_new(" ");
 
     for (size_t i = 0; i < report->recipient_count; i++) {
-        char    code[16];
-        char    key[20];
+        char code[16];
+        char key[20];
 
         dsn_status_format(&report->recipients[i].status, code, sizeof(code));
         g_snprintf(key, sizeof(key), " %s ", code);
@@ -63,8 +63,8 @@ static const char *dsn_rewrite_policy(const struct dsn_rewrite_request *req)
         return ("envelope sender is not null");
     if (!req->local && !config->rewrite_foreign)
         return ("DSN from another MTA and rewrite_foreign is false");
-    if (config->max_message_size > 0
-        && req->body_len > config->max_message_size)
+    if (config->max_message_size > 0 &&
+        req->body_len > config->max_message_size)
         return ("message larger than max_message_size");
     return (NULL);
 }
@@ -72,7 +72,7 @@ static const char *dsn_rewrite_policy(const struct dsn_rewrite_request *req)
 /* Strip the angle brackets of an envelope address into a new string. */
 static char *dsn_rewrite_bare_address(const char *address)
 {
-    size_t  len;
+    size_t len;
 
     if (address == NULL)
         return (NULL);
@@ -87,8 +87,7 @@ static char *dsn_rewrite_full_address(const char *address, const char *host)
 {
     if (strchr(address, '@'))
         return (g_strdup(address));
-    return (g_strconcat(address, "@", host ? host : g_get_host_name(),
-                        NULL));
+    return (g_strconcat(address, "@", host ? host : g_get_host_name(), NULL));
 }
 
 /*
@@ -101,15 +100,15 @@ static bool dsn_rewrite_truncate(const struct dsn_rewrite_request *req,
 {
     struct dsn_report *report = &result->report;
     const char *nl = report->newline;
-    size_t  size;
-    bool    global = report->original_type == DSN_ORIGINAL_GLOBAL;
-    bool    eight_bit = false;
+    size_t size;
+    bool global = report->original_type == DSN_ORIGINAL_GLOBAL;
+    bool eight_bit = false;
 
-    if (a->max_returned_size < 0
-        || (report->original_type != DSN_ORIGINAL_MESSAGE && !global)
-        || report->original_header_end == 0
-        || !dsn_parse_original_end(req->body, req->body_len, report)
-        || report->original_header_end > report->original_content.end)
+    if (a->max_returned_size < 0 ||
+        (report->original_type != DSN_ORIGINAL_MESSAGE && !global) ||
+        report->original_header_end == 0 ||
+        !dsn_parse_original_end(req->body, req->body_len, report) ||
+        report->original_header_end > report->original_content.end)
         return (false);
     size = report->original_content.end - report->original_content.start;
     if (size <= (unsigned long long) a->max_returned_size)
@@ -118,17 +117,17 @@ static bool dsn_rewrite_truncate(const struct dsn_rewrite_request *req,
          i < report->original_header_end && !eight_bit; i++)
         eight_bit = (unsigned char) req->body[i] >= 0x80;
     result->original_text = g_string_new(NULL);
-    g_string_append_printf(result->original_text, "Content-Description:"
-                           " Undelivered Message Headers%s"
-                           "Content-Type: %s%s"
-                           "Content-Transfer-Encoding: %s%s%s", nl,
-                           global ? "message/global-headers"
-                           : "text/rfc822-headers", nl,
-                           eight_bit ? "8bit" : "7bit", nl, nl);
-    g_string_append_len(result->original_text,
-                        req->body + report->original_content.start,
-                        report->original_header_end
-                        - report->original_content.start);
+    g_string_append_printf(
+        result->original_text,
+        "Content-Description:"
+        " Undelivered Message Headers%s"
+        "Content-Type: %s%s"
+        "Content-Transfer-Encoding: %s%s%s",
+        nl, global ? "message/global-headers" : "text/rfc822-headers", nl,
+        eight_bit ? "8bit" : "7bit", nl, nl);
+    g_string_append_len(
+        result->original_text, req->body + report->original_content.start,
+        report->original_header_end - report->original_content.start);
     return (true);
 }
 
@@ -137,8 +136,8 @@ static char *dsn_rewrite_from(const struct dsn_config_audience *a,
                               const char *host)
 {
     InternetAddress *ia;
-    char   *address;
-    char   *value;
+    char *address;
+    char *value;
 
     if (a->from == NULL)
         return (NULL);
@@ -157,7 +156,7 @@ static void dsn_rewrite_copy(const struct dsn_rewrite_request *req,
 {
     const struct dsn_config *config = req->config;
     const struct dsn_report *report = &result->report;
-    char   *bare;
+    char *bare;
 
     if (!req->local)
         return;
@@ -166,12 +165,10 @@ static void dsn_rewrite_copy(const struct dsn_rewrite_request *req,
             if (dsn_status_match(&config->copy_codes[j],
                                  &report->recipients[i].status) < 0)
                 continue;
-            dsn_status_format(&report->recipients[i].status,
-                              result->copy_code, sizeof(result->copy_code));
-            result->copy_to = dsn_rewrite_full_address(config->copy_to
-                                                       ? config->copy_to
-                                                       : config->postmaster,
-                                                       host);
+            dsn_status_format(&report->recipients[i].status, result->copy_code,
+                              sizeof(result->copy_code));
+            result->copy_to = dsn_rewrite_full_address(
+                config->copy_to ? config->copy_to : config->postmaster, host);
             /* The DSN already goes to that address: no second copy. */
             bare = dsn_rewrite_bare_address(req->recipient);
             if (bare && g_ascii_strcasecmp(bare, result->copy_to) == 0)
@@ -218,26 +215,28 @@ static void dsn_rewrite_build(const struct dsn_rewrite_request *req,
 {
     const struct dsn_config *config = req->config;
     struct dsn_render_context context = {
-        .hostname = req->hostname, .sender = sender,
+        .hostname = req->hostname,
+        .sender = sender,
     };
     struct dsn_render_result rendered = {0};
     struct dsn_report *report = &result->report;
     const struct dsn_config_audience *a;
     enum dsn_select_source source = DSN_SELECT_DEFAULT;
     /* Copied: redaction may free the Reporting-MTA it points into. */
-    char   *host = g_strdup(dsn_render_host(config, report, req->hostname));
+    char *host = g_strdup(dsn_render_host(config, report, req->hostname));
 
-    result->audience = req->audience != DSN_AUDIENCE_ANY ? req->audience
-        : dsn_select_audience(config, sender);
+    result->audience = req->audience != DSN_AUDIENCE_ANY
+                           ? req->audience
+                           : dsn_select_audience(config, sender);
     a = &config->audiences[result->audience];
     context.audience = result->audience;
-    context.language = req->language
-        ? dsn_select_match(config, req->language) : NULL;
+    context.language =
+        req->language ? dsn_select_match(config, req->language) : NULL;
     if (context.language) {
         result->language_source = "requested";
     } else {
-        context.language = dsn_select_language(config, result->audience,
-                                               report, &source);
+        context.language =
+            dsn_select_language(config, result->audience, report, &source);
         result->language_source = dsn_rewrite_source_name(source);
     }
     context.html = a->html || req->html;
@@ -265,11 +264,11 @@ static void dsn_rewrite_build(const struct dsn_rewrite_request *req,
     g_free(host);
 }
 
-void    dsn_rewrite(const struct dsn_rewrite_request *req,
-                    struct dsn_rewrite_result *result)
+void dsn_rewrite(const struct dsn_rewrite_request *req,
+                 struct dsn_rewrite_result *result)
 {
     struct dsn_report *report = &result->report;
-    char   *sender;
+    char *sender;
 
     memset(result, 0, sizeof(*result));
     result->action = DSN_REWRITE_PASS;
@@ -290,36 +289,36 @@ void    dsn_rewrite(const struct dsn_rewrite_request *req,
     g_free(sender);
 }
 
-size_t  dsn_rewrite_pieces(const struct dsn_rewrite_result *result,
-                           const char *body, size_t body_len,
-                           struct dsn_rewrite_piece *pieces)
+size_t dsn_rewrite_pieces(const struct dsn_rewrite_result *result,
+                          const char *body, size_t body_len,
+                          struct dsn_rewrite_piece *pieces)
 {
     const struct dsn_report *report = &result->report;
-    size_t  n = 0;
-    size_t  pos = result->replace.end;
+    size_t n = 0;
+    size_t pos = result->replace.end;
 
-    pieces[n++] = (struct dsn_rewrite_piece) {body, result->replace.start};
-    pieces[n++] = (struct dsn_rewrite_piece) {result->part->str,
-        result->part->len};
+    pieces[n++] = (struct dsn_rewrite_piece){body, result->replace.start};
+    pieces[n++] =
+        (struct dsn_rewrite_piece){result->part->str, result->part->len};
     if (result->status_text) {
-        pieces[n++] = (struct dsn_rewrite_piece) {body + pos,
-            report->status_content.start - pos};
-        pieces[n++] = (struct dsn_rewrite_piece) {result->status_text->str,
-            result->status_text->len};
+        pieces[n++] = (struct dsn_rewrite_piece){
+            body + pos, report->status_content.start - pos};
+        pieces[n++] = (struct dsn_rewrite_piece){result->status_text->str,
+                                                 result->status_text->len};
         pos = report->status_content.end;
     }
     if (result->original_text) {
-        pieces[n++] = (struct dsn_rewrite_piece) {body + pos,
-            report->original_part.start - pos};
-        pieces[n++] = (struct dsn_rewrite_piece) {result->original_text->str,
-            result->original_text->len};
+        pieces[n++] = (struct dsn_rewrite_piece){
+            body + pos, report->original_part.start - pos};
+        pieces[n++] = (struct dsn_rewrite_piece){result->original_text->str,
+                                                 result->original_text->len};
         pos = report->original_part.end;
     }
-    pieces[n++] = (struct dsn_rewrite_piece) {body + pos, body_len - pos};
+    pieces[n++] = (struct dsn_rewrite_piece){body + pos, body_len - pos};
     return (n);
 }
 
-void    dsn_rewrite_free(struct dsn_rewrite_result *result)
+void dsn_rewrite_free(struct dsn_rewrite_result *result)
 {
     dsn_parse_free(&result->report);
     if (result->part)

@@ -14,10 +14,10 @@
 
 #include "dsn_select.h"
 
-bool    dsn_select_internal_domain(const struct dsn_config *config,
-                                   const char *host)
+bool dsn_select_internal_domain(const struct dsn_config *config,
+                                const char *host)
 {
-    size_t  len;
+    size_t len;
 
     if (host == NULL || config->internal_domains == NULL)
         return (false);
@@ -26,11 +26,11 @@ bool    dsn_select_internal_domain(const struct dsn_config *config,
         len--;
     for (guint i = 0; i < config->internal_domains->len; i++) {
         const char *d = g_ptr_array_index(config->internal_domains, i);
-        size_t  dlen = strlen(d);
+        size_t dlen = strlen(d);
 
         if (*d == '.') {
-            if (len > dlen
-                && g_ascii_strncasecmp(host + len - dlen, d, dlen) == 0)
+            if (len > dlen &&
+                g_ascii_strncasecmp(host + len - dlen, d, dlen) == 0)
                 return (true);
         } else if (len == dlen && g_ascii_strncasecmp(host, d, len) == 0) {
             return (true);
@@ -43,8 +43,8 @@ enum dsn_audience dsn_select_audience(const struct dsn_config *config,
                                       const char *address)
 {
     const char *at = address ? strrchr(address, '@') : NULL;
-    char   *domain;
-    bool    internal;
+    char *domain;
+    bool internal;
 
     if (at == NULL)
         return (DSN_AUDIENCE_EXTERNAL);
@@ -56,11 +56,10 @@ enum dsn_audience dsn_select_audience(const struct dsn_config *config,
 
 static bool dsn_select_private_v4(const unsigned char *a)
 {
-    return (a[0] == 10 || a[0] == 127
-            || (a[0] == 172 && (a[1] & 0xf0) == 16)
-            || (a[0] == 192 && a[1] == 168)
-            || (a[0] == 169 && a[1] == 254)
-            || (a[0] == 100 && (a[1] & 0xc0) == 64));
+    return (a[0] == 10 || a[0] == 127 ||
+            (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+            (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254) ||
+            (a[0] == 100 && (a[1] & 0xc0) == 64));
 }
 
 static bool dsn_select_private_v6(const unsigned char *a)
@@ -77,11 +76,11 @@ static bool dsn_select_private_v6(const unsigned char *a)
     return (false);
 }
 
-bool    dsn_select_private_address(const char *text)
+bool dsn_select_private_address(const char *text)
 {
     unsigned char addr[16];
-    char    buf[64];
-    size_t  len;
+    char buf[64];
+    size_t len;
 
     if (text == NULL)
         return (false);
@@ -120,8 +119,7 @@ static const char *dsn_select_available(const struct dsn_config *config,
     return (NULL);
 }
 
-const char *dsn_select_match(const struct dsn_config *config,
-                             const char *tag)
+const char *dsn_select_match(const struct dsn_config *config, const char *tag)
 {
     const char *found = dsn_select_available(config, tag, strlen(tag));
 
@@ -138,13 +136,13 @@ static bool dsn_select_untagged(const struct dsn_config *config,
                                 const char *tag)
 {
     const char *def = config->default_language;
-    size_t  primary = strcspn(tag, "-_");
+    size_t primary = strcspn(tag, "-_");
 
     if (def == NULL)
         return (false);
-    return (g_ascii_strcasecmp(def, tag) == 0
-            || (strlen(def) == primary
-                && g_ascii_strncasecmp(def, tag, primary) == 0));
+    return (g_ascii_strcasecmp(def, tag) == 0 ||
+            (strlen(def) == primary &&
+             g_ascii_strncasecmp(def, tag, primary) == 0));
 }
 
 /*
@@ -156,10 +154,9 @@ static bool dsn_select_resolve(const struct dsn_config *config,
 {
     const char *exact = dsn_select_available(config, tag, strlen(tag));
 
-    if (exact == NULL && g_ascii_strcasecmp(tag,
-                                            config->default_language
-                                            ? config->default_language
-                                            : "") != 0)
+    if (exact == NULL && g_ascii_strcasecmp(tag, config->default_language
+                                                     ? config->default_language
+                                                     : "") != 0)
         exact = dsn_select_match(config, tag);
     if (exact) {
         *language = exact;
@@ -174,8 +171,8 @@ static bool dsn_select_resolve(const struct dsn_config *config,
 
 /* One language range of a header, with its weight. */
 struct dsn_select_range {
-    char    tag[36];
-    double  q;
+    char tag[36];
+    double q;
     unsigned order;
 };
 
@@ -192,15 +189,15 @@ static int dsn_select_by_weight(const void *a, const void *b)
 /* Append the ranges of "de-CH, de;q=0.9, en;q=0.5" to ranges. */
 static void dsn_select_ranges(const char *value, GArray *ranges)
 {
-    char  **items;
+    char **items;
 
     if (value == NULL)
         return;
     items = g_strsplit(value, ",", 32);
     for (int i = 0; items[i]; i++) {
         struct dsn_select_range r = {.q = 1.0, .order = ranges->len};
-        char   *semi = strchr(items[i], ';');
-        char   *q;
+        char *semi = strchr(items[i], ';');
+        char *q;
 
         if (semi) {
             *semi = 0;
@@ -209,8 +206,8 @@ static void dsn_select_ranges(const char *value, GArray *ranges)
                 r.q = g_ascii_strtod(q + 2, NULL);
         }
         g_strstrip(items[i]);
-        if (*items[i] == 0 || strcmp(items[i], "*") == 0 || r.q <= 0
-            || strlen(items[i]) >= sizeof(r.tag))
+        if (*items[i] == 0 || strcmp(items[i], "*") == 0 || r.q <= 0 ||
+            strlen(items[i]) >= sizeof(r.tag))
             continue;
         g_strlcpy(r.tag, items[i], sizeof(r.tag));
         g_array_append_val(ranges, r);
@@ -223,10 +220,10 @@ static bool dsn_select_detect(const struct dsn_config *config,
                               const struct dsn_report *report,
                               const char **language)
 {
-    GArray *ranges = g_array_new(FALSE, FALSE,
-                                 sizeof(struct dsn_select_range));
-    bool    found = false;
-    guint   accept_start;
+    GArray *ranges =
+        g_array_new(FALSE, FALSE, sizeof(struct dsn_select_range));
+    bool found = false;
+    guint accept_start;
 
     dsn_select_ranges(report->original_content_language, ranges);
     accept_start = ranges->len;
@@ -234,13 +231,12 @@ static bool dsn_select_detect(const struct dsn_config *config,
     /* Content-Language names the text's language: it goes first. */
     if (ranges->len > accept_start)
         qsort(&g_array_index(ranges, struct dsn_select_range, accept_start),
-          ranges->len - accept_start, sizeof(struct dsn_select_range),
-          dsn_select_by_weight);
+              ranges->len - accept_start, sizeof(struct dsn_select_range),
+              dsn_select_by_weight);
     for (guint i = 0; i < ranges->len && !found; i++)
-        found = dsn_select_resolve(config,
-                                   g_array_index(ranges,
-                                                 struct dsn_select_range,
-                                                 i).tag, language);
+        found = dsn_select_resolve(
+            config, g_array_index(ranges, struct dsn_select_range, i).tag,
+            language);
     g_array_free(ranges, TRUE);
     return (found);
 }
@@ -253,13 +249,13 @@ const char *dsn_select_language(const struct dsn_config *config,
     const struct dsn_config_audience *a = &config->audiences[audience];
     const char *found = NULL;
 
-    if (a->detect_language && report
-        && dsn_select_detect(config, report, &found)) {
+    if (a->detect_language && report &&
+        dsn_select_detect(config, report, &found)) {
         *source = DSN_SELECT_DETECTED;
         return (found);
     }
-    if (a->default_language
-        && dsn_select_resolve(config, a->default_language, &found)) {
+    if (a->default_language &&
+        dsn_select_resolve(config, a->default_language, &found)) {
         *source = DSN_SELECT_DEFAULT;
         return (found);
     }
@@ -273,8 +269,8 @@ const char *dsn_select_language(const struct dsn_config *config,
 static bool dsn_select_serves(enum dsn_audience entry_audience,
                               enum dsn_audience audience)
 {
-    return (entry_audience == DSN_AUDIENCE_ANY
-            || audience == DSN_AUDIENCE_ANY || entry_audience == audience);
+    return (entry_audience == DSN_AUDIENCE_ANY ||
+            audience == DSN_AUDIENCE_ANY || entry_audience == audience);
 }
 
 static bool dsn_select_same_language(const char *a, const char *b)
@@ -291,14 +287,14 @@ dsn_select_in_language(const struct dsn_config *config,
                        enum dsn_audience audience, const char *language)
 {
     const struct dsn_config_message *best = NULL;
-    int     best_rank = -1;
+    int best_rank = -1;
 
     for (size_t i = 0; i < config->message_count; i++) {
         const struct dsn_config_message *m = &config->messages[i];
-        int     rank;
+        int rank;
 
-        if (!dsn_select_same_language(m->language, language)
-            || !dsn_select_serves(m->audience, audience))
+        if (!dsn_select_same_language(m->language, language) ||
+            !dsn_select_serves(m->audience, audience))
             continue;
         rank = dsn_status_match(&m->pattern, status);
         if (rank < 0)
@@ -314,8 +310,8 @@ dsn_select_in_language(const struct dsn_config *config,
 
 const struct dsn_config_message *
 dsn_select_message(const struct dsn_config *config,
-                   const struct dsn_status *status,
-                   enum dsn_audience audience, const char *language)
+                   const struct dsn_status *status, enum dsn_audience audience,
+                   const char *language)
 {
     const struct dsn_config_message *m = NULL;
 
@@ -331,11 +327,11 @@ dsn_select_layout(const struct dsn_config *config, enum dsn_outcome outcome,
                   enum dsn_audience audience, const char *language)
 {
     const struct dsn_config_layout *best = &config->layouts[outcome];
-    int     best_rank = 0;
+    int best_rank = 0;
 
     for (size_t i = 0; i < config->variant_count; i++) {
         const struct dsn_config_layout *l = &config->variants[i];
-        int     rank = 0;
+        int rank = 0;
 
         if (l->outcome != outcome || !dsn_select_serves(l->audience, audience))
             continue;

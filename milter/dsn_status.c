@@ -34,120 +34,133 @@
 
 #include "dsn_status.h"
 
-#define DSN_STATUS_PART_DIGITS  3       /* max digits of subject, detail */
-#define DSN_STATUS_WILDCARD     (-1)
-#define DSN_STATUS_SUBJECT_MAX  7
-#define DSN_STATUS_DETAIL_MAX   30
+#define DSN_STATUS_PART_DIGITS 3 /* max digits of subject, detail */
+#define DSN_STATUS_WILDCARD (-1)
+#define DSN_STATUS_SUBJECT_MAX 7
+#define DSN_STATUS_DETAIL_MAX 30
 
 /*
  * Detail titles as the registry writes them, capitals included, indexed
  * by [subject][detail].  The detail titles do not depend on the class.
  */
-static const char *const dsn_status_detail_titles
-        [DSN_STATUS_SUBJECT_MAX + 1][DSN_STATUS_DETAIL_MAX + 1] = {
-    [0] = {
-        [0] = "Other undefined Status",
-    },
-    [1] = {
-        [0] = "Other address status",
-        [1] = "Bad destination mailbox address",
-        [2] = "Bad destination system address",
-        [3] = "Bad destination mailbox address syntax",
-        [4] = "Destination mailbox address ambiguous",
-        [5] = "Destination address valid",
-        [6] = "Destination mailbox has moved, No forwarding address",
-        [7] = "Bad sender's mailbox address syntax",
-        [8] = "Bad sender's system address",
-        [9] = "Message relayed to non-compliant mailer",
-        [10] = "Recipient address has null MX",
-    },
-    [2] = {
-        [0] = "Other or undefined mailbox status",
-        [1] = "Mailbox disabled, not accepting messages",
-        [2] = "Mailbox full",
-        [3] = "Message length exceeds administrative limit",
-        [4] = "Mailing list expansion problem",
-    },
-    [3] = {
-        [0] = "Other or undefined mail system status",
-        [1] = "Mail system full",
-        [2] = "System not accepting network messages",
-        [3] = "System not capable of selected features",
-        [4] = "Message too big for system",
-        [5] = "System incorrectly configured",
-        [6] = "Requested priority was changed",
-    },
-    [4] = {
-        [0] = "Other or undefined network or routing status",
-        [1] = "No answer from host",
-        [2] = "Bad connection",
-        [3] = "Directory server failure",
-        [4] = "Unable to route",
-        [5] = "Mail system congestion",
-        [6] = "Routing loop detected",
-        [7] = "Delivery time expired",
-    },
-    [5] = {
-        [0] = "Other or undefined protocol status",
-        [1] = "Invalid command",
-        [2] = "Syntax error",
-        [3] = "Too many recipients",
-        [4] = "Invalid command arguments",
-        [5] = "Wrong protocol version",
-        [6] = "Authentication Exchange line is too long",
-    },
-    [6] = {
-        [0] = "Other or undefined media error",
-        [1] = "Media not supported",
-        [2] = "Conversion required and prohibited",
-        [3] = "Conversion required but not supported",
-        [4] = "Conversion with loss performed",
-        [5] = "Conversion Failed",
-        [6] = "Message content not available",
-        [7] = "Non-ASCII addresses not permitted for that "
-              "sender/recipient",
-        [8] = "UTF-8 string reply is required, but not permitted by the "
-              "SMTP client",
-        [9] = "UTF-8 header message cannot be transferred to one or more "
-              "recipients, so the message must be rejected",
-        /* The registry marks X.6.10 as a deprecated duplicate of X.6.8. */
-        [10] = "UTF-8 string reply is required, but not permitted by the "
-               "SMTP client",
-    },
-    [7] = {
-        [0] = "Other or undefined security status",
-        [1] = "Delivery not authorized, message refused",
-        [2] = "Mailing list expansion prohibited",
-        [3] = "Security conversion required but not possible",
-        [4] = "Security features not supported",
-        [5] = "Cryptographic failure",
-        [6] = "Cryptographic algorithm not supported",
-        [7] = "Message integrity failure",
-        [8] = "Authentication credentials invalid",
-        [9] = "Authentication mechanism is too weak",
-        [10] = "Encryption Needed",
-        [11] = "Encryption required for requested authentication "
-               "mechanism",
-        [12] = "A password transition is needed",
-        [13] = "User Account Disabled",
-        [14] = "Trust relationship required",
-        [15] = "Priority Level is too low",
-        [16] = "Message is too big for the specified priority",
-        [17] = "Mailbox owner has changed",
-        [18] = "Domain owner has changed",
-        [19] = "RRVS test cannot be completed",
-        [20] = "No passing DKIM signature found",
-        [21] = "No acceptable DKIM signature found",
-        [22] = "No valid author-matched DKIM signature found",
-        [23] = "SPF validation failed",
-        [24] = "SPF validation error",
-        [25] = "Reverse DNS validation failed",
-        [26] = "Multiple authentication checks failed",
-        [27] = "Sender address has null MX",
-        [28] = "Mail flood detected",
-        [29] = "ARC validation failure",
-        [30] = "REQUIRETLS support required",
-    },
+static const char
+    *const dsn_status_detail_titles[DSN_STATUS_SUBJECT_MAX +
+                                    1][DSN_STATUS_DETAIL_MAX + 1] = {
+        [0] =
+            {
+                [0] = "Other undefined Status",
+            },
+        [1] =
+            {
+                [0] = "Other address status",
+                [1] = "Bad destination mailbox address",
+                [2] = "Bad destination system address",
+                [3] = "Bad destination mailbox address syntax",
+                [4] = "Destination mailbox address ambiguous",
+                [5] = "Destination address valid",
+                [6] = "Destination mailbox has moved, No forwarding address",
+                [7] = "Bad sender's mailbox address syntax",
+                [8] = "Bad sender's system address",
+                [9] = "Message relayed to non-compliant mailer",
+                [10] = "Recipient address has null MX",
+            },
+        [2] =
+            {
+                [0] = "Other or undefined mailbox status",
+                [1] = "Mailbox disabled, not accepting messages",
+                [2] = "Mailbox full",
+                [3] = "Message length exceeds administrative limit",
+                [4] = "Mailing list expansion problem",
+            },
+        [3] =
+            {
+                [0] = "Other or undefined mail system status",
+                [1] = "Mail system full",
+                [2] = "System not accepting network messages",
+                [3] = "System not capable of selected features",
+                [4] = "Message too big for system",
+                [5] = "System incorrectly configured",
+                [6] = "Requested priority was changed",
+            },
+        [4] =
+            {
+                [0] = "Other or undefined network or routing status",
+                [1] = "No answer from host",
+                [2] = "Bad connection",
+                [3] = "Directory server failure",
+                [4] = "Unable to route",
+                [5] = "Mail system congestion",
+                [6] = "Routing loop detected",
+                [7] = "Delivery time expired",
+            },
+        [5] =
+            {
+                [0] = "Other or undefined protocol status",
+                [1] = "Invalid command",
+                [2] = "Syntax error",
+                [3] = "Too many recipients",
+                [4] = "Invalid command arguments",
+                [5] = "Wrong protocol version",
+                [6] = "Authentication Exchange line is too long",
+            },
+        [6] =
+            {
+                [0] = "Other or undefined media error",
+                [1] = "Media not supported",
+                [2] = "Conversion required and prohibited",
+                [3] = "Conversion required but not supported",
+                [4] = "Conversion with loss performed",
+                [5] = "Conversion Failed",
+                [6] = "Message content not available",
+                [7] = "Non-ASCII addresses not permitted for that "
+                      "sender/recipient",
+                [8] =
+                    "UTF-8 string reply is required, but not permitted by the "
+                    "SMTP client",
+                [9] = "UTF-8 header message cannot be transferred to one or "
+                      "more "
+                      "recipients, so the message must be rejected",
+                /* The registry marks X.6.10 as a deprecated duplicate of
+                   X.6.8. */
+                [10] =
+                    "UTF-8 string reply is required, but not permitted by the "
+                    "SMTP client",
+            },
+        [7] =
+            {
+                [0] = "Other or undefined security status",
+                [1] = "Delivery not authorized, message refused",
+                [2] = "Mailing list expansion prohibited",
+                [3] = "Security conversion required but not possible",
+                [4] = "Security features not supported",
+                [5] = "Cryptographic failure",
+                [6] = "Cryptographic algorithm not supported",
+                [7] = "Message integrity failure",
+                [8] = "Authentication credentials invalid",
+                [9] = "Authentication mechanism is too weak",
+                [10] = "Encryption Needed",
+                [11] = "Encryption required for requested authentication "
+                       "mechanism",
+                [12] = "A password transition is needed",
+                [13] = "User Account Disabled",
+                [14] = "Trust relationship required",
+                [15] = "Priority Level is too low",
+                [16] = "Message is too big for the specified priority",
+                [17] = "Mailbox owner has changed",
+                [18] = "Domain owner has changed",
+                [19] = "RRVS test cannot be completed",
+                [20] = "No passing DKIM signature found",
+                [21] = "No acceptable DKIM signature found",
+                [22] = "No valid author-matched DKIM signature found",
+                [23] = "SPF validation failed",
+                [24] = "SPF validation error",
+                [25] = "Reverse DNS validation failed",
+                [26] = "Multiple authentication checks failed",
+                [27] = "Sender address has null MX",
+                [28] = "Mail flood detected",
+                [29] = "ARC validation failure",
+                [30] = "REQUIRETLS support required",
+            },
 };
 
 /*
@@ -155,16 +168,16 @@ static const char *const dsn_status_detail_titles
  * these ("Addressing Status"); they are written in sentence case here
  * because they are shown in running text.
  */
-static const char *const dsn_status_subject_titles
-        [DSN_STATUS_SUBJECT_MAX + 1] = {
-    "Other or undefined status",
-    "Addressing status",
-    "Mailbox status",
-    "Mail system status",
-    "Network and routing status",
-    "Mail delivery protocol status",
-    "Message content or media status",
-    "Security or policy status",
+static const char
+    *const dsn_status_subject_titles[DSN_STATUS_SUBJECT_MAX + 1] = {
+        "Other or undefined status",
+        "Addressing status",
+        "Mailbox status",
+        "Mail system status",
+        "Network and routing status",
+        "Mail delivery protocol status",
+        "Message content or media status",
+        "Security or policy status",
 };
 
 static bool dsn_status_is_digit(char c)
@@ -174,14 +187,14 @@ static bool dsn_status_is_digit(char c)
 
 static bool dsn_status_is_alnum(char c)
 {
-    return dsn_status_is_digit(c) || (c >= 'a' && c <= 'z')
-        || (c >= 'A' && c <= 'Z');
+    return dsn_status_is_digit(c) || (c >= 'a' && c <= 'z') ||
+           (c >= 'A' && c <= 'Z');
 }
 
 static bool dsn_status_is_space(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v'
-        || c == '\f';
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+           c == '\f';
 }
 
 static bool dsn_status_is_class(char c)
@@ -193,8 +206,8 @@ static bool dsn_status_is_class(char c)
 static bool dsn_status_read_part(const char **cursor, int *value)
 {
     const char *cp = *cursor;
-    int     number = 0;
-    int     digits = 0;
+    int number = 0;
+    int digits = 0;
 
     while (digits < DSN_STATUS_PART_DIGITS && dsn_status_is_digit(*cp)) {
         number = number * 10 + (*cp - '0');
@@ -221,8 +234,7 @@ static bool dsn_status_at_boundary(const char *cp)
     return true;
 }
 
-bool dsn_status_parse(const char *text, struct dsn_status *status,
-                      size_t *len)
+bool dsn_status_parse(const char *text, struct dsn_status *status, size_t *len)
 {
     struct dsn_status code;
     const char *cp = text;
@@ -255,7 +267,7 @@ bool dsn_status_parse(const char *text, struct dsn_status *status,
 static bool dsn_status_equals_word(const char *text, const char *word)
 {
     for (; *word != '\0'; text++, word++) {
-        char    c = *text;
+        char c = *text;
 
         if (c >= 'A' && c <= 'Z')
             c = (char) (c - 'A' + 'a');
@@ -303,8 +315,8 @@ bool dsn_status_pattern_parse(const char *text,
         return false;
 
     /* "5.x.1" fits none of the specificity levels, so it is rejected. */
-    if (parsed.subject == DSN_STATUS_WILDCARD
-        && parsed.detail != DSN_STATUS_WILDCARD)
+    if (parsed.subject == DSN_STATUS_WILDCARD &&
+        parsed.detail != DSN_STATUS_WILDCARD)
         return false;
 
     *pattern = parsed;
@@ -332,8 +344,8 @@ int dsn_status_match(const struct dsn_status_pattern *pattern,
 }
 
 /* A buffer shorter than the code gets a truncated, terminated string. */
-char   *dsn_status_format(const struct dsn_status *status, char *buf,
-                          size_t size)
+char *dsn_status_format(const struct dsn_status *status, char *buf,
+                        size_t size)
 {
     if (buf == NULL || size == 0)
         return buf;

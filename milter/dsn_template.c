@@ -13,20 +13,20 @@
 #include "dsn_template.h"
 
 /* Deepest nesting of conditionals; bounds the parser's recursion. */
-#define DSN_TEMPLATE_MAX_DEPTH  16
+#define DSN_TEMPLATE_MAX_DEPTH 16
 
 enum dsn_template_kind {
     DSN_NODE_TEXT,
     DSN_NODE_VAR,
-    DSN_NODE_IF_SET,            /* ${name?text} */
-    DSN_NODE_IF_EMPTY,          /* ${name:text} */
+    DSN_NODE_IF_SET,   /* ${name?text} */
+    DSN_NODE_IF_EMPTY, /* ${name:text} */
 };
 
 struct dsn_template_node {
     enum dsn_template_kind kind;
     enum dsn_template_var var;
-    char   *text;
-    GPtrArray *children;        /* conditionals only */
+    char *text;
+    GPtrArray *children; /* conditionals only */
 };
 
 struct dsn_template {
@@ -38,9 +38,10 @@ struct dsn_template_var_info {
     unsigned scopes;
 };
 
-#define ANY     (DSN_SCOPE_MESSAGE | DSN_SCOPE_RECIPIENT | DSN_SCOPE_BLOCK \
-                 | DSN_SCOPE_LAYOUT)
-#define RCPT    (DSN_SCOPE_RECIPIENT | DSN_SCOPE_BLOCK)
+#define ANY                                                                   \
+    (DSN_SCOPE_MESSAGE | DSN_SCOPE_RECIPIENT | DSN_SCOPE_BLOCK |              \
+     DSN_SCOPE_LAYOUT)
+#define RCPT (DSN_SCOPE_RECIPIENT | DSN_SCOPE_BLOCK)
 
 static const struct dsn_template_var_info dsn_template_vars[] = {
     [DSN_VAR_SENDER] = {"sender", ANY},
@@ -77,11 +78,11 @@ static const struct dsn_template_var_info dsn_template_vars[] = {
 /* Parser state: the text, the position, and the first error. */
 struct dsn_template_parser {
     const char *text;
-    size_t  pos;
+    size_t pos;
     unsigned scopes;
-    char   *error;
-    size_t  error_size;
-    bool    failed;
+    char *error;
+    size_t error_size;
+    bool failed;
 };
 
 const char *dsn_template_var_name(enum dsn_template_var var)
@@ -114,8 +115,7 @@ static void dsn_template_fail(struct dsn_template_parser *parser,
     if (parser->failed)
         return;
     parser->failed = true;
-    snprintf(parser->error, parser->error_size, fmt, detail,
-             parser->pos + 1);
+    snprintf(parser->error, parser->error_size, fmt, detail, parser->pos + 1);
 }
 
 static void dsn_template_add_text(GPtrArray *nodes, GString *text)
@@ -136,8 +136,8 @@ static enum dsn_template_var dsn_template_lookup_name(const char *name,
                                                       size_t len)
 {
     for (int i = 0; i < DSN_VAR_COUNT; i++)
-        if (strlen(dsn_template_vars[i].name) == len
-            && memcmp(dsn_template_vars[i].name, name, len) == 0)
+        if (strlen(dsn_template_vars[i].name) == len &&
+            memcmp(dsn_template_vars[i].name, name, len) == 0)
             return ((enum dsn_template_var) i);
     return (DSN_VAR_COUNT);
 }
@@ -163,23 +163,29 @@ static struct dsn_template_node *
 dsn_template_parse_var(struct dsn_template_parser *parser, int depth)
 {
     const char *start = parser->text + parser->pos;
-    size_t  len = strspn(start, "abcdefghijklmnopqrstuvwxyz0123456789_");
+    size_t len = strspn(start, "abcdefghijklmnopqrstuvwxyz0123456789_");
     struct dsn_template_node *node;
     enum dsn_template_var var;
-    char   *name = g_strndup(start, len);
+    char *name = g_strndup(start, len);
 
     var = dsn_template_lookup_name(start, len);
     if (len == 0) {
-        dsn_template_fail(parser, "missing variable name after \"${\"%s"
-                          " at character %zu", "");
+        dsn_template_fail(parser,
+                          "missing variable name after \"${\"%s"
+                          " at character %zu",
+                          "");
     } else if (var == DSN_VAR_COUNT) {
-        dsn_template_fail(parser, "unknown variable ${%s} at character %zu;"
-                          " see the list of variables", name);
+        dsn_template_fail(parser,
+                          "unknown variable ${%s} at character %zu;"
+                          " see the list of variables",
+                          name);
     } else if ((dsn_template_vars[var].scopes & parser->scopes) == 0) {
-        char    what[160];
+        char what[160];
 
-        snprintf(what, sizeof(what), "%s} is not available here; use it"
-                 " only in %s", name, dsn_template_scope_hint(var));
+        snprintf(what, sizeof(what),
+                 "%s} is not available here; use it"
+                 " only in %s",
+                 name, dsn_template_scope_hint(var));
         dsn_template_fail(parser, "variable ${%s (character %zu)", what);
     }
     g_free(name);
@@ -197,25 +203,30 @@ dsn_template_parse_var(struct dsn_template_parser *parser, int depth)
     case ':':
         if (depth >= DSN_TEMPLATE_MAX_DEPTH) {
             parser->pos -= len;
-            dsn_template_fail(parser, "conditionals nested more than %s"
+            dsn_template_fail(parser,
+                              "conditionals nested more than %s"
                               " deep at character %zu",
                               G_STRINGIFY(DSN_TEMPLATE_MAX_DEPTH));
             break;
         }
         node->kind = parser->text[parser->pos] == '?' ? DSN_NODE_IF_SET
-            : DSN_NODE_IF_EMPTY;
+                                                      : DSN_NODE_IF_EMPTY;
         parser->pos++;
         node->children = dsn_template_parse_list(parser, depth + 1);
         if (!parser->failed && parser->text[parser->pos] == '}') {
             parser->pos++;
             return (node);
         }
-        dsn_template_fail(parser, "missing \"}\"%s to close a conditional"
-                          " that ends at character %zu", "");
+        dsn_template_fail(parser,
+                          "missing \"}\"%s to close a conditional"
+                          " that ends at character %zu",
+                          "");
         break;
     default:
-        dsn_template_fail(parser, "expected \"}\", \"?\" or \":\"%s after a"
-                          " variable name at character %zu", "");
+        dsn_template_fail(parser,
+                          "expected \"}\", \"?\" or \":\"%s after a"
+                          " variable name at character %zu",
+                          "");
         break;
     }
     dsn_template_node_free(node);
@@ -234,7 +245,7 @@ static GPtrArray *dsn_template_parse_list(struct dsn_template_parser *parser,
     const char *s = parser->text;
 
     while (!parser->failed && s[parser->pos]) {
-        char    c = s[parser->pos];
+        char c = s[parser->pos];
 
         if (depth > 0 && c == '}')
             break;
@@ -253,9 +264,11 @@ static GPtrArray *dsn_template_parse_list(struct dsn_template_parser *parser,
             if (node)
                 g_ptr_array_add(nodes, node);
         } else if (c == '$') {
-            dsn_template_fail(parser, "a lone \"$\"%s at character %zu;"
+            dsn_template_fail(parser,
+                              "a lone \"$\"%s at character %zu;"
                               " write ${name} for a variable or $$ for a"
-                              " dollar sign", "");
+                              " dollar sign",
+                              "");
         } else {
             g_string_append_c(text, c);
             parser->pos++;
@@ -270,8 +283,10 @@ struct dsn_template *dsn_template_compile(const char *text, unsigned scopes,
                                           char *error, size_t error_size)
 {
     struct dsn_template_parser parser = {
-        .text = text, .scopes = scopes,
-        .error = error, .error_size = error_size,
+        .text = text,
+        .scopes = scopes,
+        .error = error,
+        .error_size = error_size,
     };
     struct dsn_template *tpl;
     GPtrArray *nodes;
@@ -309,15 +324,14 @@ static void dsn_template_expand_list(const GPtrArray *nodes, GString *out,
         case DSN_NODE_IF_EMPTY:
             value = lookup(context, node->var);
             if ((value && *value) == (node->kind == DSN_NODE_IF_SET))
-                dsn_template_expand_list(node->children, out, lookup,
-                                         context);
+                dsn_template_expand_list(node->children, out, lookup, context);
             break;
         }
     }
 }
 
-void    dsn_template_expand(const struct dsn_template *tpl, GString *out,
-                            dsn_template_lookup_fn lookup, void *context)
+void dsn_template_expand(const struct dsn_template *tpl, GString *out,
+                         dsn_template_lookup_fn lookup, void *context)
 {
     dsn_template_expand_list(tpl->nodes, out, lookup, context);
 }
@@ -336,13 +350,13 @@ static bool dsn_template_list_uses(const GPtrArray *nodes,
     return (false);
 }
 
-bool    dsn_template_uses(const struct dsn_template *tpl,
-                          enum dsn_template_var var)
+bool dsn_template_uses(const struct dsn_template *tpl,
+                       enum dsn_template_var var)
 {
     return (dsn_template_list_uses(tpl->nodes, var));
 }
 
-void    dsn_template_free(struct dsn_template *tpl)
+void dsn_template_free(struct dsn_template *tpl)
 {
     if (tpl == NULL)
         return;

@@ -10,7 +10,7 @@
 
 static gsize dsn_util_gmime_done;
 
-void    dsn_util_gmime_init(void)
+void dsn_util_gmime_init(void)
 {
     if (g_once_init_enter(&dsn_util_gmime_done)) {
         g_mime_init();
@@ -37,7 +37,7 @@ const char *dsn_util_memmem(const char *haystack, size_t haystack_len,
     return (NULL);
 }
 
-char   *dsn_util_unfold(const char *value)
+char *dsn_util_unfold(const char *value)
 {
     GString *out = g_string_sized_new(strlen(value));
     const char *p = value;
@@ -54,16 +54,16 @@ char   *dsn_util_unfold(const char *value)
         }
         g_string_append_c(out, *p++);
     }
-    while (out->len && (out->str[out->len - 1] == ' '
-                        || out->str[out->len - 1] == '\t'))
+    while (out->len &&
+           (out->str[out->len - 1] == ' ' || out->str[out->len - 1] == '\t'))
         g_string_truncate(out, out->len - 1);
     return (g_string_free(out, FALSE));
 }
 
-char   *dsn_util_sanitize(const char *text, long len)
+char *dsn_util_sanitize(const char *text, long len)
 {
-    size_t  n = len < 0 ? strlen(text) : (size_t) len;
-    char   *valid = g_utf8_make_valid(text, (gssize) n);
+    size_t n = len < 0 ? strlen(text) : (size_t) len;
+    char *valid = g_utf8_make_valid(text, (gssize) n);
     GString *out = g_string_sized_new(strlen(valid));
 
     for (const char *p = valid; *p; p++) {
@@ -78,7 +78,7 @@ char   *dsn_util_sanitize(const char *text, long len)
     return (g_string_free(out, FALSE));
 }
 
-char   *dsn_util_printable(const char *text, size_t max)
+char *dsn_util_printable(const char *text, size_t max)
 {
     GString *out = g_string_new(NULL);
 

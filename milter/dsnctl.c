@@ -25,7 +25,7 @@
 #include "dsn_rewrite.h"
 #include "dsn_util.h"
 
-#define DSNCTL_EXIT_ERROR       2
+#define DSNCTL_EXIT_ERROR 2
 
 struct dsnctl_options {
     const char *config_path;
@@ -33,8 +33,8 @@ struct dsnctl_options {
     const char *hostname;
     const char *language;
     enum dsn_audience audience;
-    bool    foreign;
-    bool    html;
+    bool foreign;
+    bool html;
 };
 
 static void dsnctl_usage(FILE *out)
@@ -84,10 +84,10 @@ static void dsnctl_usage(FILE *out)
 /* Read a whole file, or standard input for "-", into *data. */
 static bool dsnctl_read(const char *path, GString **data)
 {
-    FILE   *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    char    buf[65536];
-    size_t  n;
-    bool    ok;
+    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    char buf[65536];
+    size_t n;
+    bool ok;
 
     if (fp == NULL) {
         fprintf(stderr, "dsnctl: cannot open %s: %s\n", path,
@@ -133,7 +133,7 @@ static int dsnctl_check(const struct dsnctl_options *opts)
 struct dsnctl_field {
     const char *name;
     const char *value;
-    bool    done;
+    bool done;
 };
 
 /* Write "name: value" with each "\n" of value as newline. */
@@ -156,10 +156,10 @@ static struct dsnctl_field *dsnctl_match(const char *line,
                                          struct dsnctl_field *fields)
 {
     for (; fields->name; fields++) {
-        size_t  n = strlen(fields->name);
+        size_t n = strlen(fields->name);
 
-        if (!fields->done && g_ascii_strncasecmp(line, fields->name, n) == 0
-            && line[n] == ':')
+        if (!fields->done && g_ascii_strncasecmp(line, fields->name, n) == 0 &&
+            line[n] == ':')
             return (fields);
     }
     return (NULL);
@@ -171,19 +171,17 @@ static struct dsnctl_field *dsnctl_match(const char *line,
  * smfi_addheader do.
  */
 static void dsnctl_put_headers(GString *out, const char *message,
-                               size_t body_offset,
-                               struct dsnctl_field *fields)
+                               size_t body_offset, struct dsnctl_field *fields)
 {
     const char *nl = memchr(message, '\n', body_offset);
-    const char *newline = nl && nl > message && nl[-1] == '\r' ? "\r\n"
-        : "\n";
-    size_t  p = 0;
+    const char *newline = nl && nl > message && nl[-1] == '\r' ? "\r\n" : "\n";
+    size_t p = 0;
 
     while (p < body_offset) {
         const char *end = memchr(message + p, '\n', body_offset - p);
-        size_t  next = end ? (size_t) (end - message) + 1 : body_offset;
-        bool    blank = message[p] == '\n' || (message[p] == '\r'
-                                               && next - p == 2);
+        size_t next = end ? (size_t) (end - message) + 1 : body_offset;
+        bool blank =
+            message[p] == '\n' || (message[p] == '\r' && next - p == 2);
         struct dsnctl_field *field = dsnctl_match(message + p, fields);
 
         if (blank) {
@@ -197,8 +195,8 @@ static void dsnctl_put_headers(GString *out, const char *message,
             continue;
         }
         dsnctl_put_field(out, field, newline);
-        while (next < body_offset && (message[next] == ' '
-                                      || message[next] == '\t')) {
+        while (next < body_offset &&
+               (message[next] == ' ' || message[next] == '\t')) {
             end = memchr(message + next, '\n', body_offset - next);
             next = end ? (size_t) (end - message) + 1 : body_offset;
         }
@@ -217,25 +215,26 @@ static void dsnctl_put_message(const GString *input, size_t body_offset,
     struct dsn_rewrite_piece pieces[DSN_REWRITE_MAX_PIECES];
     const char *body = input->str + body_offset;
     GString *out = g_string_sized_new(input->len + result->part->len);
-    size_t  count;
+    size_t count;
 
     if (result->from)
-        fields[1] = (struct dsnctl_field) {"From", result->from, false};
+        fields[1] = (struct dsnctl_field){"From", result->from, false};
     dsnctl_put_headers(out, input->str, body_offset, fields);
-    count = dsn_rewrite_pieces(result, body, input->len - body_offset,
-                               pieces);
+    count = dsn_rewrite_pieces(result, body, input->len - body_offset, pieces);
     for (size_t i = 0; i < count; i++)
         g_string_append_len(out, pieces[i].data, pieces[i].len);
     fwrite(out->str, 1, out->len, stdout);
     g_string_free(out, TRUE);
-    fprintf(stderr, "dsnctl: %s DSN rewritten for an %s sender, language"
-            " %s (%s)%s%s%s\n", dsn_config_outcome_name(result->outcome),
-            result->audience == DSN_AUDIENCE_INTERNAL ? "internal"
-            : "external", result->language ? result->language : "none",
-            result->language_source,
-            result->original_text ? ", original cut to its header" : "",
-            result->status_text ? ", delivery-status redacted" : "",
-            result->copy_to ? ", copy to the postmaster" : "");
+    fprintf(
+        stderr,
+        "dsnctl: %s DSN rewritten for an %s sender, language"
+        " %s (%s)%s%s%s\n",
+        dsn_config_outcome_name(result->outcome),
+        result->audience == DSN_AUDIENCE_INTERNAL ? "internal" : "external",
+        result->language ? result->language : "none", result->language_source,
+        result->original_text ? ", original cut to its header" : "",
+        result->status_text ? ", delivery-status redacted" : "",
+        result->copy_to ? ", copy to the postmaster" : "");
 }
 
 /* Print the message unchanged and the reason; return the pass status. */
@@ -254,9 +253,9 @@ static int dsnctl_render(const struct dsnctl_options *opts, const char *path)
     struct dsn_rewrite_request req = {0};
     struct dsn_config *config;
     GString *input;
-    size_t  body_offset;
-    char   *to = NULL;
-    int     rc;
+    size_t body_offset;
+    char *to = NULL;
+    int rc;
 
     if ((config = dsnctl_load(opts->config_path)) == NULL)
         return (DSNCTL_EXIT_ERROR);
@@ -306,17 +305,17 @@ static int dsnctl_parse(const char *path)
     struct dsn_report report = {0};
     const char *why = NULL;
     GString *input;
-    size_t  body_offset = 0;
-    char   *json;
-    int     rc;
+    size_t body_offset = 0;
+    char *json;
+    int rc;
 
     if (!dsnctl_read(path, &input))
         return (DSNCTL_EXIT_ERROR);
     if (!dsn_headers_split(input->str, input->len, &headers, &body_offset))
         why = "no header block";
     else if (dsn_parse_message(&headers, input->str + body_offset,
-                               input->len - body_offset, &report,
-                               &why) == 0 && report.kind == DSN_PARSE_NONE)
+                               input->len - body_offset, &report, &why) == 0 &&
+             report.kind == DSN_PARSE_NONE)
         why = "not a DSN";
     json = dsn_json_report(&report, why);
     puts(json);
@@ -330,7 +329,7 @@ static int dsnctl_parse(const char *path)
     return (rc);
 }
 
-int     main(int argc, char **argv)
+int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
@@ -348,9 +347,10 @@ int     main(int argc, char **argv)
     struct dsnctl_options opts = {.config_path = DSN_CONFIG_DEFAULT_PATH};
     const char *command;
     const char *file;
-    int     ch;
+    int ch;
 
-    while ((ch = getopt_long(argc, argv, "c:s:H:Fa:l:mhV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "c:s:H:Fa:l:mhV", longopts, NULL)) !=
+           -1) {
         switch (ch) {
         case 'c':
             opts.config_path = optarg;
@@ -370,8 +370,10 @@ int     main(int argc, char **argv)
             else if (strcmp(optarg, "external") == 0)
                 opts.audience = DSN_AUDIENCE_EXTERNAL;
             else {
-                fprintf(stderr, "dsnctl: invalid audience \"%s\"; use"
-                        " internal or external\n", optarg);
+                fprintf(stderr,
+                        "dsnctl: invalid audience \"%s\"; use"
+                        " internal or external\n",
+                        optarg);
                 return (DSNCTL_EXIT_ERROR);
             }
             break;
@@ -410,7 +412,9 @@ int     main(int argc, char **argv)
         return (dsnctl_render(&opts, file));
     if (strcmp(command, "parse") == 0)
         return (dsnctl_parse(file));
-    fprintf(stderr, "dsnctl: unknown command \"%s\"; use check, render or"
-            " parse\n", command);
+    fprintf(stderr,
+            "dsnctl: unknown command \"%s\"; use check, render or"
+            " parse\n",
+            command);
     return (DSNCTL_EXIT_ERROR);
 }

@@ -54,12 +54,12 @@ static char *source_path(const char *relative)
 /* Read a data file, which must exist. */
 static char *read_data(const char *name, const char *suffix)
 {
-    char   *path = g_strdup_printf("%s/%s%s", config_dir, name, suffix);
-    char   *data = NULL;
+    char *path = g_strdup_printf("%s/%s%s", config_dir, name, suffix);
+    char *data = NULL;
     GError *error = NULL;
 
-    ck_assert_msg(g_file_get_contents(path, &data, NULL, &error),
-                  "%s%s: %s", name, suffix, error ? error->message : "");
+    ck_assert_msg(g_file_get_contents(path, &data, NULL, &error), "%s%s: %s",
+                  name, suffix, error ? error->message : "");
     g_free(path);
     return (data);
 }
@@ -67,8 +67,8 @@ static char *read_data(const char *name, const char *suffix)
 /* Split text into lines, without a last empty line after a newline. */
 static char **split_lines(const char *text)
 {
-    char  **lines = g_strsplit(text, "\n", -1);
-    guint   n = g_strv_length(lines);
+    char **lines = g_strsplit(text, "\n", -1);
+    guint n = g_strv_length(lines);
 
     if (n > 0 && *lines[n - 1] == 0) {
         g_free(lines[n - 1]);
@@ -81,7 +81,7 @@ static char **split_lines(const char *text)
 
 static const char *dump_lookup(void *context, enum dsn_template_var var)
 {
-    char  **values = context;
+    char **values = context;
 
     switch (var) {
     case DSN_VAR_REMOTE_MTA:
@@ -113,7 +113,7 @@ static void append_escaped(GString *out, const char *text)
 static void dump_template(GString *out, const char *label,
                           const struct dsn_template *tpl)
 {
-    char   *values[DSN_VAR_COUNT];
+    char *values[DSN_VAR_COUNT];
     GString *text = g_string_new(NULL);
 
     for (int i = 0; i < DSN_VAR_COUNT; i++)
@@ -167,7 +167,7 @@ static const char *audience_name(enum dsn_audience audience)
 
 static void dump_messages(GString *out, const struct dsn_config *config)
 {
-    char    label[64];
+    char label[64];
 
     g_string_append_printf(out, "messages: %zu\n", config->message_count);
     for (size_t i = 0; i < config->message_count; i++) {
@@ -186,14 +186,14 @@ static void dump_messages(GString *out, const struct dsn_config *config)
 
 static void dump_layouts(GString *out, const struct dsn_config *config)
 {
-    char    label[64];
+    char label[64];
 
     for (int i = 0; i < DSN_OUTCOME_COUNT; i++) {
         const struct dsn_config_layout *l = &config->layouts[i];
         const char *name = dsn_config_outcome_name(i);
 
-        g_string_append_printf(out, "layout %s: line %d, language %s\n",
-                               name, l->line, STR(l->language));
+        g_string_append_printf(out, "layout %s: line %d, language %s\n", name,
+                               l->line, STR(l->language));
         snprintf(label, sizeof(label), "layout %s subject", name);
         dump_template(out, label, l->subject);
         snprintf(label, sizeof(label), "layout %s text", name);
@@ -225,14 +225,14 @@ static void dump_config(GString *out, const struct dsn_config *config)
 START_TEST(test_good)
 {
     const char *name = g_ptr_array_index(good_names, _i);
-    char   *path = g_strdup_printf("%s/%s.conf", config_dir, name);
+    char *path = g_strdup_printf("%s/%s.conf", config_dir, name);
     GString *errors = g_string_new(NULL);
     struct dsn_config *config = dsn_config_load(path, errors);
-    char   *expected = read_data(name, ".out");
+    char *expected = read_data(name, ".out");
     GString *dump = g_string_new(NULL);
-    char  **want;
-    char  **got;
-    guint   i;
+    char **want;
+    char **got;
+    guint i;
 
     ck_assert_msg(config != NULL, "%s.conf failed to load:\n%s", name,
                   errors->str);
@@ -246,11 +246,16 @@ START_TEST(test_good)
     for (i = 0; want[i] && got[i]; i++)
         ck_assert_msg(strcmp(want[i], got[i]) == 0,
                       "%s.out line %u: expected\n  %s\nbut the config"
-                      " gives\n  %s", name, i + 1, want[i], got[i]);
-    ck_assert_msg(want[i] == NULL, "%s.out line %u: expected \"%s\" but the"
-                  " dump has ended", name, i + 1, want[i]);
-    ck_assert_msg(got[i] == NULL, "%s.out: ends at line %u but the dump goes"
-                  " on with \"%s\"", name, i, got[i]);
+                      " gives\n  %s",
+                      name, i + 1, want[i], got[i]);
+    ck_assert_msg(want[i] == NULL,
+                  "%s.out line %u: expected \"%s\" but the"
+                  " dump has ended",
+                  name, i + 1, want[i]);
+    ck_assert_msg(got[i] == NULL,
+                  "%s.out: ends at line %u but the dump goes"
+                  " on with \"%s\"",
+                  name, i, got[i]);
     g_strfreev(want);
     g_strfreev(got);
     g_string_free(dump, TRUE);
@@ -266,25 +271,26 @@ END_TEST
 START_TEST(test_bad)
 {
     const char *name = g_ptr_array_index(bad_names, _i);
-    char   *path = g_strdup_printf("%s/%s.conf", config_dir, name);
+    char *path = g_strdup_printf("%s/%s.conf", config_dir, name);
     GString *errors = g_string_new(NULL);
     struct dsn_config *config = dsn_config_load(path, errors);
-    char   *expected = read_data(name, ".err");
-    char  **want = split_lines(expected);
-    char  **got = split_lines(errors->str);
-    guint   n_want = g_strv_length(want);
-    guint   n_got = g_strv_length(got);
+    char *expected = read_data(name, ".err");
+    char **want = split_lines(expected);
+    char **got = split_lines(errors->str);
+    guint n_want = g_strv_length(want);
+    guint n_got = g_strv_length(got);
 
     ck_assert_msg(config == NULL, "%s.conf loaded without error", name);
     ck_assert_msg(n_want > 0, "%s.err lists no error", name);
     for (guint i = 0; i < n_want && i < n_got; i++)
         ck_assert_msg(strstr(got[i], want[i]) != NULL,
                       "%s.conf error %u is\n  %s\nexpected it to contain\n"
-                      "  %s\nall errors:\n%s", name, i + 1, got[i], want[i],
-                      errors->str);
-    ck_assert_msg(n_got == n_want, "%s.conf: %u errors, %s.err expects %u;"
-                  " the errors:\n%s", name, n_got, name, n_want,
-                  errors->str);
+                      "  %s\nall errors:\n%s",
+                      name, i + 1, got[i], want[i], errors->str);
+    ck_assert_msg(n_got == n_want,
+                  "%s.conf: %u errors, %s.err expects %u;"
+                  " the errors:\n%s",
+                  name, n_got, name, n_want, errors->str);
     g_strfreev(want);
     g_strfreev(got);
     g_free(expected);
@@ -296,16 +302,18 @@ END_TEST
 
 START_TEST(test_missing_file)
 {
-    char   *path = g_strdup_printf("%s/no-such-file.conf", config_dir);
-    char   *want = g_strdup_printf("previous error\n%s: cannot read the"
-                                   " file", path);
+    char *path = g_strdup_printf("%s/no-such-file.conf", config_dir);
+    char *want = g_strdup_printf("previous error\n%s: cannot read the"
+                                 " file",
+                                 path);
     GString *errors = g_string_new("previous error\n");
     struct dsn_config *config = dsn_config_load(path, errors);
 
     ck_assert_msg(config == NULL, "a missing file loaded");
     ck_assert_msg(g_str_has_prefix(errors->str, want),
                   "missing file: errors are\n%s\nexpected them to start"
-                  " with\n%s", errors->str, want);
+                  " with\n%s",
+                  errors->str, want);
     ck_assert_msg(g_str_has_suffix(errors->str, "\n"),
                   "missing file: the error does not end with a newline");
     dsn_config_free(config);
@@ -323,14 +331,18 @@ END_TEST
 
 START_TEST(test_outcome_names)
 {
-    ck_assert_msg(strcmp(dsn_config_outcome_name(DSN_OUTCOME_FAILURE),
-                         "failure") == 0, "outcome name of FAILURE");
-    ck_assert_msg(strcmp(dsn_config_outcome_name(DSN_OUTCOME_DELAY),
-                         "delay") == 0, "outcome name of DELAY");
-    ck_assert_msg(strcmp(dsn_config_outcome_name(DSN_OUTCOME_SUCCESS),
-                         "success") == 0, "outcome name of SUCCESS");
-    ck_assert_msg(strcmp(dsn_config_outcome_name(DSN_OUTCOME_COUNT),
-                         "unknown") == 0, "outcome name of COUNT");
+    ck_assert_msg(
+        strcmp(dsn_config_outcome_name(DSN_OUTCOME_FAILURE), "failure") == 0,
+        "outcome name of FAILURE");
+    ck_assert_msg(
+        strcmp(dsn_config_outcome_name(DSN_OUTCOME_DELAY), "delay") == 0,
+        "outcome name of DELAY");
+    ck_assert_msg(
+        strcmp(dsn_config_outcome_name(DSN_OUTCOME_SUCCESS), "success") == 0,
+        "outcome name of SUCCESS");
+    ck_assert_msg(
+        strcmp(dsn_config_outcome_name(DSN_OUTCOME_COUNT), "unknown") == 0,
+        "outcome name of COUNT");
 }
 END_TEST
 
@@ -359,7 +371,7 @@ static struct dsn_config *load_shipped(GString *errors, char **path)
 START_TEST(test_shipped_loads)
 {
     GString *errors = g_string_new(NULL);
-    char   *path;
+    char *path;
     struct dsn_config *config = load_shipped(errors, &path);
 
     for (int i = 0; i < DSN_OUTCOME_COUNT; i++) {
@@ -380,24 +392,25 @@ START_TEST(test_shipped_exact_code)
 {
     const char *code = shipped_exact_codes[_i];
     GString *errors = g_string_new(NULL);
-    char   *path;
+    char *path;
     struct dsn_config *config = load_shipped(errors, &path);
     struct dsn_status status;
     const struct dsn_config_message *found = NULL;
 
-    ck_assert_msg(dsn_status_parse(code, &status, NULL), "bad code %s",
-                  code);
+    ck_assert_msg(dsn_status_parse(code, &status, NULL), "bad code %s", code);
     for (size_t i = 0; i < config->message_count && !found; i++) {
         const struct dsn_config_message *m = &config->messages[i];
 
-        if (m->pattern.code_class == status.code_class
-            && m->pattern.subject == status.subject
-            && m->pattern.detail == status.detail)
+        if (m->pattern.code_class == status.code_class &&
+            m->pattern.subject == status.subject &&
+            m->pattern.detail == status.detail)
             found = m;
     }
     ck_assert_msg(found != NULL, "%s has no exact entry for %s", path, code);
-    ck_assert_msg(strcmp(found->code, code) == 0, "%s: the entry for %s is"
-                  " written \"%s\"", path, code, found->code);
+    ck_assert_msg(strcmp(found->code, code) == 0,
+                  "%s: the entry for %s is"
+                  " written \"%s\"",
+                  path, code, found->code);
     ck_assert_msg(found->text != NULL, "%s: the entry for %s has no text",
                   path, code);
     dsn_config_free(config);
@@ -409,14 +422,16 @@ END_TEST
 START_TEST(test_shipped_default)
 {
     GString *errors = g_string_new(NULL);
-    char   *path;
+    char *path;
     struct dsn_config *config = load_shipped(errors, &path);
-    bool    found = false;
+    bool found = false;
 
     for (size_t i = 0; i < config->message_count; i++)
         found = found || config->messages[i].pattern.code_class < 0;
-    ck_assert_msg(found, "%s has no default entry, so some codes get no"
-                  " text", path);
+    ck_assert_msg(found,
+                  "%s has no default entry, so some codes get no"
+                  " text",
+                  path);
     dsn_config_free(config);
     g_string_free(errors, TRUE);
     g_free(path);
@@ -434,14 +449,14 @@ static gint compare_names(gconstpointer a, gconstpointer b)
 static GPtrArray *find_configs(const char *prefix)
 {
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-    GDir   *dir = g_dir_open(config_dir, 0, NULL);
+    GDir *dir = g_dir_open(config_dir, 0, NULL);
     const char *entry;
 
     if (dir == NULL)
         return (names);
     while ((entry = g_dir_read_name(dir)) != NULL) {
-        if (g_str_has_prefix(entry, prefix)
-            && g_str_has_suffix(entry, ".conf"))
+        if (g_str_has_prefix(entry, prefix) &&
+            g_str_has_suffix(entry, ".conf"))
             g_ptr_array_add(names, g_strndup(entry, strlen(entry) - 5));
     }
     g_dir_close(dir);
@@ -460,10 +475,10 @@ END_TEST
 
 static Suite *dsn_config_suite(void)
 {
-    Suite  *suite = suite_create("dsn_config");
-    TCase  *files = tcase_create("files");
-    TCase  *api = tcase_create("api");
-    TCase  *shipped = tcase_create("shipped");
+    Suite *suite = suite_create("dsn_config");
+    TCase *files = tcase_create("files");
+    TCase *api = tcase_create("api");
+    TCase *shipped = tcase_create("shipped");
 
     tcase_add_test(files, test_data_present);
     tcase_add_loop_test(files, test_good, 0, (int) good_names->len);
@@ -486,7 +501,7 @@ static Suite *dsn_config_suite(void)
 int main(void)
 {
     SRunner *runner;
-    int     failed;
+    int failed;
 
     config_dir = source_path("tests/config");
     good_names = find_configs("good-");

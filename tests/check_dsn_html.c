@@ -58,9 +58,10 @@ START_TEST(test_escape_table)
     GString *out = g_string_new(NULL);
 
     dsn_html_escape(out, c->input);
-    ck_assert_msg(strcmp(out->str, c->expected) == 0, "escape \"%s\": got"
-                  " \"%s\", expected \"%s\"", c->input, out->str,
-                  c->expected);
+    ck_assert_msg(strcmp(out->str, c->expected) == 0,
+                  "escape \"%s\": got"
+                  " \"%s\", expected \"%s\"",
+                  c->input, out->str, c->expected);
     g_string_free(out, TRUE);
 }
 END_TEST
@@ -70,8 +71,10 @@ START_TEST(test_escape_appends)
     GString *out = g_string_new("<b>");
 
     dsn_html_escape(out, "<i>");
-    ck_assert_msg(strcmp(out->str, "<b>&lt;i&gt;") == 0, "escape replaced"
-                  " or changed what out held: \"%s\"", out->str);
+    ck_assert_msg(strcmp(out->str, "<b>&lt;i&gt;") == 0,
+                  "escape replaced"
+                  " or changed what out held: \"%s\"",
+                  out->str);
     g_string_free(out, TRUE);
 }
 END_TEST
@@ -101,9 +104,11 @@ START_TEST(test_from_text_table)
     GString *out = g_string_new(NULL);
 
     dsn_html_from_text(out, c->input);
-    ck_assert_msg(strcmp(out->str, c->expected) == 0, "from_text \"%s\":"
-                  " got \"%s\", expected \"%s\"", g_strescape(c->input, ""),
-                  g_strescape(out->str, ""), g_strescape(c->expected, ""));
+    ck_assert_msg(strcmp(out->str, c->expected) == 0,
+                  "from_text \"%s\":"
+                  " got \"%s\", expected \"%s\"",
+                  g_strescape(c->input, ""), g_strescape(out->str, ""),
+                  g_strescape(c->expected, ""));
     g_string_free(out, TRUE);
 }
 END_TEST
@@ -143,7 +148,7 @@ static const char *const check_good[] = {
 START_TEST(test_check_good)
 {
     const char *html = check_good[_i];
-    char    error[256] = "";
+    char error[256] = "";
 
     ck_assert_msg(dsn_html_check(html, error, sizeof(error)),
                   "rejected \"%s\": %s", html, error);
@@ -152,7 +157,7 @@ END_TEST
 
 struct check_case {
     const char *html;
-    const char *error;          /* substring of the message */
+    const char *error; /* substring of the message */
 };
 
 static const struct check_case check_bad[] = {
@@ -163,9 +168,9 @@ static const struct check_case check_bad[] = {
     {"<ScRiPt>", "tag <script> is not allowed"},
     {"<style>p { color: red }</style>", "tag <style> is not allowed"},
     {"<img src=\"https://example.com/pixel.png\">", "tag <img> is not"
-     " allowed"},
+                                                    " allowed"},
     {"<iframe src=\"https://example.com/\"></iframe>", "tag <iframe> is not"
-     " allowed"},
+                                                       " allowed"},
     {"<object data=\"x\"></object>", "tag <object> is not allowed"},
     {"<embed src=\"x\">", "tag <embed> is not allowed"},
     {"<svg onload=\"alert(1)\">", "tag <svg> is not allowed"},
@@ -174,7 +179,7 @@ static const struct check_case check_bad[] = {
     {"<link rel=\"stylesheet\" href=\"https://example.com/a.css\">",
      "tag <link> is not allowed"},
     {"<meta http-equiv=\"refresh\" content=\"0\">", "tag <meta> is not"
-     " allowed"},
+                                                    " allowed"},
     {"<base href=\"https://example.com/\">", "tag <base> is not allowed"},
     {"<p>ok</p><script>alert(1)</script>", "tag <script> is not allowed"},
     /* Tag names with digits that are not h1 to h4. */
@@ -188,43 +193,48 @@ static const struct check_case check_bad[] = {
     {"<${sender}>", "tag <?> is not allowed"},
     /* Event handlers and style attributes. */
     {"<p onclick=\"alert(1)\">x</p>", "attribute \"onclick\" is not allowed"
-     " on <p>; event handlers run scripts"},
+                                      " on <p>; event handlers run scripts"},
     {"<P ONCLICK=\"alert(1)\">x</P>", "attribute \"onclick\" is not"
-     " allowed on <p>"},
+                                      " allowed on <p>"},
     {"<p\tonmouseover=alert(1)>x</p>", "attribute \"onmouseover\" is not"
-     " allowed"},
+                                       " allowed"},
     {"<a href=\"https://example.com/\" onmouseover=\"x\">x</a>",
      "attribute \"onmouseover\" is not allowed on <a>"},
     {"<p title=\"x\"onclick=\"y\">x</p>", "attribute \"onclick\" is not"
-     " allowed"},
-    {"<div style=\"color: red\">x</div>", "attribute \"style\" is not"
+                                          " allowed"},
+    {"<div style=\"color: red\">x</div>",
+     "attribute \"style\" is not"
      " allowed on <div>; style is not allowed"},
     /* Attributes allowed elsewhere, or nowhere. */
     {"<p href=\"https://example.com/\">x</p>", "attribute \"href\" is not"
-     " allowed on <p>"},
+                                               " allowed on <p>"},
     {"<p colspan=\"2\">x</p>", "attribute \"colspan\" is not allowed on"
-     " <p>"},
+                               " <p>"},
     {"<a src=\"https://example.com/\">x</a>", "attribute \"src\" is not"
-     " allowed on <a>"},
+                                              " allowed on <a>"},
     {"<table border=\"1\">", "attribute \"border\" is not allowed on"
-     " <table>"},
+                             " <table>"},
     {"<p class=\"x\">x</p>", "attribute \"class\" is not allowed on <p>"},
     /* Link targets must start with http:, https: or mailto: literally. */
-    {"<a href=\"javascript:alert(1)\">x</a>", "link target"
+    {"<a href=\"javascript:alert(1)\">x</a>",
+     "link target"
      " \"javascript:alert(1)\" must start with http:, https: or mailto:"},
-    {"<a href=\"JavaScript:alert(1)\">x</a>", "link target"
+    {"<a href=\"JavaScript:alert(1)\">x</a>",
+     "link target"
      " \"JavaScript:alert(1)\" must start with"},
-    {"<a href=javascript:alert(1)>x</a>", "link target"
+    {"<a href=javascript:alert(1)>x</a>",
+     "link target"
      " \"javascript:alert(1)\" must start with"},
     {"<a href=\"${postmaster}\">x</a>", "link target \"${postmaster}\""
-     " must start with"},
+                                        " must start with"},
     {"<a href=\"${sender}\">x</a>", "link target \"${sender}\" must start"},
-    {"<a href=\" https://example.com/\">x</a>", "link target"
+    {"<a href=\" https://example.com/\">x</a>",
+     "link target"
      " \" https://example.com/\" must start with"},
     {"<a href=\"data:text/html,x\">x</a>", "link target \"data:text/html,x\""
-     " must start with"},
+                                           " must start with"},
     {"<a href=\"//example.com/\">x</a>", "link target \"//example.com/\""
-     " must start with"},
+                                         " must start with"},
     {"<a href=\"https\">x</a>", "link target \"https\" must start with"},
     {"<a href=\"\">x</a>", "link target \"\" must start with"},
     {"<a href>x</a>", "link target \"\" must start with"},
@@ -232,10 +242,10 @@ static const struct check_case check_bad[] = {
      "link target \"javascript:x\" must start with"},
     /* Comments, doctype, processing instructions. */
     {"<!-- comment -->", "comments, doctype and \"<!\" declarations are not"
-     " allowed"},
+                         " allowed"},
     {"<p>x</p><!-- <script> -->", "\"<!\" declarations are not allowed"},
     {"<!DOCTYPE html>", "comments, doctype and \"<!\" declarations are not"
-     " allowed"},
+                        " allowed"},
     {"<![CDATA[x]]>", "\"<!\" declarations are not allowed"},
     {"<?xml version=\"1.0\"?>", "\"<?\" declarations are not allowed"},
     /* Broken tags. */
@@ -251,28 +261,33 @@ static const struct check_case check_bad[] = {
 START_TEST(test_check_bad)
 {
     const struct check_case *c = &check_bad[_i];
-    char    error[256] = "";
+    char error[256] = "";
 
     ck_assert_msg(!dsn_html_check(c->html, error, sizeof(error)),
                   "accepted \"%s\"", c->html);
-    ck_assert_msg(strstr(error, c->error) != NULL, "\"%s\": error is \"%s\","
-                  " expected it to contain \"%s\"", c->html, error,
-                  c->error);
+    ck_assert_msg(strstr(error, c->error) != NULL,
+                  "\"%s\": error is \"%s\","
+                  " expected it to contain \"%s\"",
+                  c->html, error, c->error);
 }
 END_TEST
 
 START_TEST(test_check_small_buffer)
 {
-    char    buffer[24];
+    char buffer[24];
     const size_t size = 8;
 
     memset(buffer, 'Z', sizeof(buffer));
     ck_assert(!dsn_html_check("<script>", buffer, size));
-    ck_assert_msg(memchr(buffer, 0, size) != NULL, "the error is not"
-                  " terminated within its %zu bytes", size);
+    ck_assert_msg(memchr(buffer, 0, size) != NULL,
+                  "the error is not"
+                  " terminated within its %zu bytes",
+                  size);
     for (size_t i = size; i < sizeof(buffer); i++)
-        ck_assert_msg(buffer[i] == 'Z', "byte %zu past the error buffer"
-                      " was overwritten", i);
+        ck_assert_msg(buffer[i] == 'Z',
+                      "byte %zu past the error buffer"
+                      " was overwritten",
+                      i);
 }
 END_TEST
 
@@ -290,19 +305,20 @@ START_TEST(test_config_rejects_html)
         "  success = { subject = \"S\"; text = \"${recipients}\"; };\n"
         "};\n";
     GError *error = NULL;
-    char   *dir = g_dir_make_tmp("check_dsn_html-XXXXXX", &error);
-    char   *path = g_build_filename(dir, "bad.conf", NULL);
+    char *dir = g_dir_make_tmp("check_dsn_html-XXXXXX", &error);
+    char *path = g_build_filename(dir, "bad.conf", NULL);
     GString *errors = g_string_new(NULL);
     struct dsn_config *config;
 
     ck_assert(g_file_set_contents(path, text, -1, NULL));
     config = dsn_config_load(path, errors);
     ck_assert_msg(config == NULL, "a config with unsafe html loaded");
-    ck_assert_msg(strstr(errors->str, "bad.conf:2: messages[0]: html:"
+    ck_assert_msg(strstr(errors->str,
+                         "bad.conf:2: messages[0]: html:"
                          " attribute \"onclick\" is not allowed") != NULL,
                   "no error for the message's onclick:\n%s", errors->str);
     ck_assert_msg(strstr(errors->str, "bad.conf:5: layouts.failure: html:"
-                         " tag <script> is not allowed") != NULL,
+                                      " tag <script> is not allowed") != NULL,
                   "no error for the layout's script tag:\n%s", errors->str);
     g_unlink(path);
     g_rmdir(dir);
@@ -316,7 +332,7 @@ END_TEST
 
 /* Subject and diagnostics that a sender or a remote server controls. */
 #define EVIL_SUBJECT "<script>alert(1)</script> & \"q\" 'a'"
-#define EVIL_SUBJECT_HTML \
+#define EVIL_SUBJECT_HTML                                                     \
     "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot; &#39;a&#39;"
 #define EVIL_DIAG_1 "550 5.1.1 <script>alert(2)</script>"
 #define EVIL_DIAG_1_HTML "550 5.1.1 &lt;script&gt;alert(2)&lt;/script&gt;"
@@ -324,8 +340,8 @@ END_TEST
 #define EVIL_DIAG_2_HTML "&lt;img src=x onerror=alert(3)&gt;"
 
 /* Layouts for delay and success, which these DSNs never use. */
-#define OTHER_LAYOUTS \
-    "  delay = { subject = \"D\"; text = \"${recipients}\"; };\n" \
+#define OTHER_LAYOUTS                                                         \
+    "  delay = { subject = \"D\"; text = \"${recipients}\"; };\n"             \
     "  success = { subject = \"S\"; text = \"${recipients}\"; };\n"
 
 /*
@@ -354,9 +370,7 @@ static const char html_config[] =
     "           \"<p><a href=\\\"mailto:${postmaster}\\\">"
     "${postmaster}</a></p>\";\n"
     "    recipient_html = \"<div><b>${recipient}</b> ${message}</div>\";\n"
-    "  };\n"
-    OTHER_LAYOUTS
-    "};\n";
+    "  };\n" OTHER_LAYOUTS "};\n";
 
 /* No html templates: every piece of HTML is made from text. */
 static const char text_config[] =
@@ -370,9 +384,7 @@ static const char text_config[] =
     "    subject = \"Undeliverable: ${original_subject}\";\n"
     "    text = \"Subject: ${original_subject}\\n${recipients}\";\n"
     "    recipient = \"${recipient}:\\n    ${message}\\n\";\n"
-    "  };\n"
-    OTHER_LAYOUTS
-    "};\n";
+    "  };\n" OTHER_LAYOUTS "};\n";
 
 /* An attribute value without quotes that contains a variable. */
 static const char unquoted_config[] =
@@ -381,9 +393,7 @@ static const char unquoted_config[] =
     "  failure = {\n"
     "    subject = \"x\"; text = \"${recipients}\";\n"
     "    html = \"<p title=${original_subject}>x</p>${recipients}\";\n"
-    "  };\n"
-    OTHER_LAYOUTS
-    "};\n";
+    "  };\n" OTHER_LAYOUTS "};\n";
 
 /*
  * A quote inside ${name?text}: the template has balanced quotes, but
@@ -397,79 +407,77 @@ static const char conditional_config[] =
     "    html = \"${original_subject?<b title=\\\"}\"\n"
     "           \"<script>alert(1)</script>\"\n"
     "           \"${original_subject?\\\">}${recipients}\";\n"
-    "  };\n"
-    OTHER_LAYOUTS
-    "};\n";
+    "  };\n" OTHER_LAYOUTS "};\n";
 
 /* Build a DSN from this MTA to sender@example.org, with or without a
  * Subject in the returned message. */
 static void build_dsn(const char *subject, struct dsn_headers *headers,
                       GString *body)
 {
-    dsn_headers_add(headers, "From", "Mail Delivery System"
+    dsn_headers_add(headers, "From",
+                    "Mail Delivery System"
                     " <MAILER-DAEMON@mx.example.net>");
     dsn_headers_add(headers, "To", "sender@example.org");
-    dsn_headers_add(headers, "Subject", "Undelivered Mail Returned to"
+    dsn_headers_add(headers, "Subject",
+                    "Undelivered Mail Returned to"
                     " Sender");
     dsn_headers_add(headers, "MIME-Version", "1.0");
-    dsn_headers_add(headers, "Content-Type", "multipart/report;"
+    dsn_headers_add(headers, "Content-Type",
+                    "multipart/report;"
                     " report-type=delivery-status; boundary=\"BOUNDARY\"");
-    g_string_append(body,
-                    "This is a MIME-encapsulated message.\n"
-                    "\n"
-                    "--BOUNDARY\n"
-                    "Content-Description: Notification\n"
-                    "Content-Type: text/plain; charset=us-ascii\n"
-                    "\n"
-                    "Your message could not be delivered.\n"
-                    "\n"
-                    "--BOUNDARY\n"
-                    "Content-Description: Delivery report\n"
-                    "Content-Type: message/delivery-status\n"
-                    "\n"
-                    "Reporting-MTA: dns; mx.example.net\n"
-                    "X-Postfix-Queue-ID: 4FzQ1x2\n"
-                    "\n"
-                    "Final-Recipient: rfc822; nobody@example.com\n"
-                    "Action: failed\n"
-                    "Status: 5.1.1\n"
-                    "Remote-MTA: dns; mx.example.com\n"
-                    "Diagnostic-Code: smtp; " EVIL_DIAG_1 "\n"
-                    "\n"
-                    "Final-Recipient: rfc822; ghost@example.org\n"
-                    "Action: failed\n"
-                    "Status: 5.4.4\n"
-                    "Diagnostic-Code: X-Postfix; " EVIL_DIAG_2 "\n"
-                    "\n"
-                    "--BOUNDARY\n"
-                    "Content-Description: Undelivered Message\n"
-                    "Content-Type: message/rfc822\n"
-                    "\n"
-                    "From: Alice <sender@example.org>\n"
-                    "To: nobody@example.com, ghost@example.org\n");
+    g_string_append(body, "This is a MIME-encapsulated message.\n"
+                          "\n"
+                          "--BOUNDARY\n"
+                          "Content-Description: Notification\n"
+                          "Content-Type: text/plain; charset=us-ascii\n"
+                          "\n"
+                          "Your message could not be delivered.\n"
+                          "\n"
+                          "--BOUNDARY\n"
+                          "Content-Description: Delivery report\n"
+                          "Content-Type: message/delivery-status\n"
+                          "\n"
+                          "Reporting-MTA: dns; mx.example.net\n"
+                          "X-Postfix-Queue-ID: 4FzQ1x2\n"
+                          "\n"
+                          "Final-Recipient: rfc822; nobody@example.com\n"
+                          "Action: failed\n"
+                          "Status: 5.1.1\n"
+                          "Remote-MTA: dns; mx.example.com\n"
+                          "Diagnostic-Code: smtp; " EVIL_DIAG_1 "\n"
+                          "\n"
+                          "Final-Recipient: rfc822; ghost@example.org\n"
+                          "Action: failed\n"
+                          "Status: 5.4.4\n"
+                          "Diagnostic-Code: X-Postfix; " EVIL_DIAG_2 "\n"
+                          "\n"
+                          "--BOUNDARY\n"
+                          "Content-Description: Undelivered Message\n"
+                          "Content-Type: message/rfc822\n"
+                          "\n"
+                          "From: Alice <sender@example.org>\n"
+                          "To: nobody@example.com, ghost@example.org\n");
     if (subject)
         g_string_append_printf(body, "Subject: %s\n", subject);
-    g_string_append(body,
-                    "Message-ID: <m1@example.org>\n"
-                    "\n"
-                    "Hello.\n"
-                    "--BOUNDARY--\n");
+    g_string_append(body, "Message-ID: <m1@example.org>\n"
+                          "\n"
+                          "Hello.\n"
+                          "--BOUNDARY--\n");
 }
 
 /* A rendered notice: its whole HTML document and the part of its body. */
 struct rendered {
-    char   *html;
-    char   *body;
+    char *html;
+    char *body;
 };
 
 /* Write config_text to a temporary file and load it, or return NULL
  * with the errors. */
-static struct dsn_config *load_config(const char *config_text,
-                                      GString *errors)
+static struct dsn_config *load_config(const char *config_text, GString *errors)
 {
     GError *error = NULL;
-    char   *dir = g_dir_make_tmp("check_dsn_html-XXXXXX", &error);
-    char   *path;
+    char *dir = g_dir_make_tmp("check_dsn_html-XXXXXX", &error);
+    char *path;
     struct dsn_config *config;
 
     ck_assert_msg(dir != NULL, "cannot create a temporary directory: %s",
@@ -518,13 +526,16 @@ static void render_html(const struct dsn_config *config, const char *subject,
     request.recipient = "<sender@example.org>";
     request.local = true;
     dsn_rewrite(&request, &result);
-    ck_assert_msg(result.action == DSN_REWRITE_CHANGE, "the DSN was passed"
-                  " through: %s", result.why ? result.why : "(no reason)");
+    ck_assert_msg(result.action == DSN_REWRITE_CHANGE,
+                  "the DSN was passed"
+                  " through: %s",
+                  result.why ? result.why : "(no reason)");
     ck_assert_msg(result.audience == DSN_AUDIENCE_EXTERNAL, "the sender is"
-                  " not external");
+                                                            " not external");
     ck_assert_msg(result.html != NULL, "format = \"html\" rendered no"
-                  " HTML");
-    ck_assert_msg(strstr(result.part->str, "text/html") != NULL, "the new"
+                                       " HTML");
+    ck_assert_msg(strstr(result.part->str, "text/html") != NULL,
+                  "the new"
                   " part has no text/html alternative:\n%s",
                   result.part->str);
     out->html = g_strdup(result.html->str);
@@ -543,27 +554,35 @@ static void rendered_free(struct rendered *r)
 /* The checks that hold for every rendering of the evil DSN. */
 static void assert_escaped(const struct rendered *r, const char *name)
 {
-    char   *lower = g_ascii_strdown(r->html, -1);
-    char    error[256] = "";
+    char *lower = g_ascii_strdown(r->html, -1);
+    char error[256] = "";
 
-    ck_assert_msg(strstr(lower, "<script") == NULL, "%s: the document"
-                  " contains a script tag:\n%s", name, r->html);
-    ck_assert_msg(strstr(lower, "<img") == NULL, "%s: the document"
-                  " contains an img tag:\n%s", name, r->html);
-    ck_assert_msg(strstr(r->html, "<title>Undeliverable: "
-                         EVIL_SUBJECT_HTML "</title>") != NULL,
+    ck_assert_msg(strstr(lower, "<script") == NULL,
+                  "%s: the document"
+                  " contains a script tag:\n%s",
+                  name, r->html);
+    ck_assert_msg(strstr(lower, "<img") == NULL,
+                  "%s: the document"
+                  " contains an img tag:\n%s",
+                  name, r->html);
+    ck_assert_msg(strstr(r->html, "<title>Undeliverable: " EVIL_SUBJECT_HTML
+                                  "</title>") != NULL,
                   "%s: the title is not the escaped subject:\n%s", name,
                   r->html);
-    ck_assert_msg(strstr(r->body, EVIL_SUBJECT_HTML) != NULL, "%s: the"
-                  " escaped subject is not in the body:\n%s", name,
-                  r->body);
-    ck_assert_msg(strstr(r->body, EVIL_DIAG_1_HTML) != NULL, "%s: the"
+    ck_assert_msg(strstr(r->body, EVIL_SUBJECT_HTML) != NULL,
+                  "%s: the"
+                  " escaped subject is not in the body:\n%s",
+                  name, r->body);
+    ck_assert_msg(strstr(r->body, EVIL_DIAG_1_HTML) != NULL,
+                  "%s: the"
                   " escaped first diagnostic is not in the body:\n%s",
                   name, r->body);
-    ck_assert_msg(strstr(r->body, EVIL_DIAG_2_HTML) != NULL, "%s: the"
+    ck_assert_msg(strstr(r->body, EVIL_DIAG_2_HTML) != NULL,
+                  "%s: the"
                   " escaped second diagnostic is not in the body:\n%s",
                   name, r->body);
-    ck_assert_msg(dsn_html_check(r->body, error, sizeof(error)), "%s: the"
+    ck_assert_msg(dsn_html_check(r->body, error, sizeof(error)),
+                  "%s: the"
                   " rendered body fails the template check (%s):\n%s",
                   name, error, r->body);
     g_free(lower);
@@ -579,17 +598,21 @@ START_TEST(test_render_html_templates)
                   errors->str);
     render_html(config, EVIL_SUBJECT, &r);
     assert_escaped(&r, "html templates");
-    ck_assert_msg(strstr(r.body, "<p title=\"" EVIL_SUBJECT_HTML "\">")
-                  != NULL, "the subject in a quoted attribute is not"
-                  " escaped:\n%s", r.body);
-    ck_assert_msg(strstr(r.body, "<code>" EVIL_DIAG_1_HTML "</code>")
-                  != NULL, "the 5.1.1 html message is not used:\n%s",
+    ck_assert_msg(strstr(r.body, "<p title=\"" EVIL_SUBJECT_HTML "\">") !=
+                      NULL,
+                  "the subject in a quoted attribute is not"
+                  " escaped:\n%s",
                   r.body);
+    ck_assert_msg(strstr(r.body, "<code>" EVIL_DIAG_1_HTML "</code>") != NULL,
+                  "the 5.1.1 html message is not used:\n%s", r.body);
     ck_assert_msg(strstr(r.body, "<div><b>nobody@example.com</b>") != NULL,
                   "recipient_html is not used:\n%s", r.body);
-    ck_assert_msg(strstr(r.body, "Other problem:<br>\n&nbsp;&nbsp;"
-                         EVIL_DIAG_2_HTML "<br>") != NULL, "the default"
-                  " entry's HTML is not made from its text:\n%s", r.body);
+    ck_assert_msg(strstr(r.body,
+                         "Other problem:<br>\n&nbsp;&nbsp;" EVIL_DIAG_2_HTML
+                         "<br>") != NULL,
+                  "the default"
+                  " entry's HTML is not made from its text:\n%s",
+                  r.body);
     rendered_free(&r);
     dsn_config_free(config);
     g_string_free(errors, TRUE);
@@ -606,12 +629,15 @@ START_TEST(test_render_from_text)
                   errors->str);
     render_html(config, EVIL_SUBJECT, &r);
     assert_escaped(&r, "text only");
-    ck_assert_msg(strstr(r.body, "Subject: " EVIL_SUBJECT_HTML "<br>\n")
-                  != NULL, "the layout text is not turned into HTML:\n%s",
+    ck_assert_msg(strstr(r.body, "Subject: " EVIL_SUBJECT_HTML "<br>\n") !=
+                      NULL,
+                  "the layout text is not turned into HTML:\n%s", r.body);
+    ck_assert_msg(strstr(r.body,
+                         "&nbsp;&nbsp;&nbsp;&nbsp;Problem: " EVIL_DIAG_1_HTML
+                         "<br>") != NULL,
+                  "the indented"
+                  " message line is not kept:\n%s",
                   r.body);
-    ck_assert_msg(strstr(r.body, "&nbsp;&nbsp;&nbsp;&nbsp;Problem: "
-                         EVIL_DIAG_1_HTML "<br>") != NULL, "the indented"
-                  " message line is not kept:\n%s", r.body);
     rendered_free(&r);
     dsn_config_free(config);
     g_string_free(errors, TRUE);
@@ -629,20 +655,22 @@ static void assert_template_safe(const char *config_text, const char *name,
     GString *errors = g_string_new(NULL);
     struct dsn_config *config = load_config(config_text, errors);
     struct rendered r;
-    char    error[256] = "";
+    char error[256] = "";
 
     if (config == NULL) {
-        ck_assert_msg(strstr(errors->str, "html:") != NULL, "%s: the config"
-                      " failed to load, but not for its html:\n%s", name,
-                      errors->str);
+        ck_assert_msg(strstr(errors->str, "html:") != NULL,
+                      "%s: the config"
+                      " failed to load, but not for its html:\n%s",
+                      name, errors->str);
         g_string_free(errors, TRUE);
         return;
     }
     render_html(config, subject, &r);
-    ck_assert_msg(dsn_html_check(r.body, error, sizeof(error)), "%s: the"
+    ck_assert_msg(dsn_html_check(r.body, error, sizeof(error)),
+                  "%s: the"
                   " template passed the check, but with subject \"%s\" the"
-                  " rendered body does not (%s):\n%s", name,
-                  subject ? subject : "(none)", error, r.body);
+                  " rendered body does not (%s):\n%s",
+                  name, subject ? subject : "(none)", error, r.body);
     rendered_free(&r);
     dsn_config_free(config);
     g_string_free(errors, TRUE);
@@ -664,10 +692,10 @@ END_TEST
 
 static Suite *dsn_html_suite(void)
 {
-    Suite  *suite = suite_create("dsn_html");
-    TCase  *escape = tcase_create("escape");
-    TCase  *check = tcase_create("check");
-    TCase  *render = tcase_create("render");
+    Suite *suite = suite_create("dsn_html");
+    TCase *escape = tcase_create("escape");
+    TCase *check = tcase_create("check");
+    TCase *render = tcase_create("render");
 
     tcase_add_loop_test(escape, test_escape_table, 0,
                         ARRAY_SIZE(escape_cases));
@@ -690,10 +718,10 @@ static Suite *dsn_html_suite(void)
     return (suite);
 }
 
-int     main(void)
+int main(void)
 {
     SRunner *runner = srunner_create(dsn_html_suite());
-    int     failed;
+    int failed;
 
     srunner_run_all(runner, CK_NORMAL);
     failed = srunner_ntests_failed(runner);

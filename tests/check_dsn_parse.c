@@ -26,41 +26,51 @@
 #define STR(s) ((s) ? (s) : "(null)")
 
 /* Compare two strings that may be NULL, naming the case on failure. */
-#define expect_str(name, field, got, want)                                  \
-    ck_assert_msg(g_strcmp0((got), (want)) == 0,                            \
-                  "%s: %s is \"%s\", expected \"%s\"", (name), (field),     \
+#define expect_str(name, field, got, want)                                    \
+    ck_assert_msg(g_strcmp0((got), (want)) == 0,                              \
+                  "%s: %s is \"%s\", expected \"%s\"", (name), (field),       \
                   STR(got), STR(want))
 
-#define expect_span(name, field, got, want)                                 \
-    ck_assert_msg((got).start == (want).start && (got).end == (want).end,   \
-                  "%s: %s is [%zu, %zu), expected [%zu, %zu)", (name),      \
+#define expect_span(name, field, got, want)                                   \
+    ck_assert_msg((got).start == (want).start && (got).end == (want).end,     \
+                  "%s: %s is [%zu, %zu), expected [%zu, %zu)", (name),        \
                   (field), (got).start, (got).end, (want).start, (want).end)
 
 /* Header fields: dsn_headers_split */
 
 struct split_case {
     const char *input;
-    bool    ok;
-    size_t  count;
+    bool ok;
+    size_t count;
     const char *names[3];
     const char *values[3];
-    const char *body;           /* text at the body offset */
+    const char *body; /* text at the body offset */
 };
 
 static const struct split_case split_cases[] = {
-    {"From: a@example.org\nSubject: hi\n\nbody\n", true, 2,
-     {"From", "Subject"}, {"a@example.org", "hi"}, "body\n"},
-    {"From: a@example.org\r\nSubject: hi\r\n\r\nbody\r\n", true, 2,
-     {"From", "Subject"}, {"a@example.org", "hi"}, "body\r\n"},
+    {"From: a@example.org\nSubject: hi\n\nbody\n",
+     true,
+     2,
+     {"From", "Subject"},
+     {"a@example.org", "hi"},
+     "body\n"},
+    {"From: a@example.org\r\nSubject: hi\r\n\r\nbody\r\n",
+     true,
+     2,
+     {"From", "Subject"},
+     {"a@example.org", "hi"},
+     "body\r\n"},
     /* A folded value keeps its newline and the continuation's blanks. */
-    {"Subject: one\n\ttwo\n  three\nTo: b\n\nx", true, 2,
-     {"Subject", "To"}, {"one\n\ttwo\n  three", "b"}, "x"},
-    {"Subject: one\r\n two\r\n\r\n", true, 1,
-     {"Subject"}, {"one\n two"}, ""},
+    {"Subject: one\n\ttwo\n  three\nTo: b\n\nx",
+     true,
+     2,
+     {"Subject", "To"},
+     {"one\n\ttwo\n  three", "b"},
+     "x"},
+    {"Subject: one\r\n two\r\n\r\n", true, 1, {"Subject"}, {"one\n two"}, ""},
     /* Blanks around the colon are not part of the name or the value. */
     {"Subject :   spaced  \n\n", true, 1, {"Subject"}, {"spaced  "}, ""},
-    {"X-Empty:\nX-Tab:\tv\n\n", true, 2, {"X-Empty", "X-Tab"}, {"", "v"},
-     ""},
+    {"X-Empty:\nX-Tab:\tv\n\n", true, 2, {"X-Empty", "X-Tab"}, {"", "v"}, ""},
     /* A header with no body ends at the end of the input. */
     {"From: a\nTo: b", true, 2, {"From", "To"}, {"a", "b"}, ""},
     {"From: a\n", true, 1, {"From"}, {"a"}, ""},
@@ -77,13 +87,13 @@ START_TEST(test_split)
 {
     const struct split_case *c = &split_cases[_i];
     struct dsn_headers headers = {0};
-    size_t  len = strlen(c->input);
-    size_t  offset = 9999;
-    bool    ok = dsn_headers_split(c->input, len, &headers, &offset);
-    char   *input = g_strescape(c->input, NULL);
+    size_t len = strlen(c->input);
+    size_t offset = 9999;
+    bool ok = dsn_headers_split(c->input, len, &headers, &offset);
+    char *input = g_strescape(c->input, NULL);
 
-    ck_assert_msg(ok == c->ok, "split(\"%s\") returned %d, expected %d",
-                  input, ok, c->ok);
+    ck_assert_msg(ok == c->ok, "split(\"%s\") returned %d, expected %d", input,
+                  ok, c->ok);
     if (c->ok) {
         ck_assert_msg(headers.count == c->count,
                       "split(\"%s\"): %zu fields, expected %zu", input,
@@ -94,8 +104,10 @@ START_TEST(test_split)
             expect_str(input, "field value", headers.fields[i].value,
                        c->values[i]);
         }
-        ck_assert_msg(offset <= len, "split(\"%s\"): body offset %zu is"
-                      " past the input's %zu bytes", input, offset, len);
+        ck_assert_msg(offset <= len,
+                      "split(\"%s\"): body offset %zu is"
+                      " past the input's %zu bytes",
+                      input, offset, len);
         expect_str(input, "body", c->input + offset, c->body);
     }
     dsn_headers_free(&headers);
@@ -114,8 +126,7 @@ START_TEST(test_headers_get)
                dsn_headers_get(&headers, "Content-Type"), "text/plain");
     expect_str("get", "Received (first of two)",
                dsn_headers_get(&headers, "RECEIVED"), "first");
-    expect_str("get", "missing field", dsn_headers_get(&headers, "To"),
-               NULL);
+    expect_str("get", "missing field", dsn_headers_get(&headers, "To"), NULL);
     dsn_headers_free(&headers);
     ck_assert_msg(headers.count == 0 && headers.fields == NULL,
                   "dsn_headers_free left %zu fields", headers.count);
@@ -125,7 +136,7 @@ END_TEST
 START_TEST(test_headers_grow)
 {
     struct dsn_headers headers = {0};
-    char    name[16];
+    char name[16];
 
     for (int i = 0; i < 100; i++) {
         snprintf(name, sizeof(name), "X-F%d", i);
@@ -133,8 +144,7 @@ START_TEST(test_headers_grow)
     }
     ck_assert_msg(headers.count == 100, "100 adds left %zu fields",
                   headers.count);
-    expect_str("grow", "X-F99", dsn_headers_get(&headers, "x-f99"),
-               "X-F99");
+    expect_str("grow", "X-F99", dsn_headers_get(&headers, "x-f99"), "X-F99");
     expect_str("grow", "X-F0", dsn_headers_get(&headers, "X-F0"), "X-F0");
     dsn_headers_free(&headers);
 }
@@ -144,40 +154,42 @@ END_TEST
 
 struct is_report_case {
     const char *content_type;
-    bool    is_report;
+    bool is_report;
     const char *boundary;
 };
 
 static const struct is_report_case is_report_cases[] = {
-    {"multipart/report; report-type=delivery-status; boundary=\"b1\"",
-     true, "b1"},
-    {"multipart/report; report-type=delivery-status; boundary=b1", true,
+    {"multipart/report; report-type=delivery-status; boundary=\"b1\"", true,
      "b1"},
-    {"Multipart/Report; Report-Type=Delivery-Status; Boundary=\"B1\"",
-     true, "B1"},
-    {"MULTIPART/REPORT; REPORT-TYPE=DELIVERY-STATUS; BOUNDARY=x", true,
-     "x"},
+    {"multipart/report; report-type=delivery-status; boundary=b1", true, "b1"},
+    {"Multipart/Report; Report-Type=Delivery-Status; Boundary=\"B1\"", true,
+     "B1"},
+    {"MULTIPART/REPORT; REPORT-TYPE=DELIVERY-STATUS; BOUNDARY=x", true, "x"},
     {"multipart/report;\n\treport-type=delivery-status;\n\tboundary=\"f\"",
      true, "f"},
-    {"multipart/report; report-type=delivery-status;\r\n boundary=\"c\"",
-     true, "c"},
+    {"multipart/report; report-type=delivery-status;\r\n boundary=\"c\"", true,
+     "c"},
     {"multipart/report; boundary=\"2B/mx.example.net\";"
-     " report-type=delivery-status", true, "2B/mx.example.net"},
+     " report-type=delivery-status",
+     true, "2B/mx.example.net"},
     {"multipart/report; report-type=\"delivery-status\";"
-     " boundary=\"a b=c\"", true, "a b=c"},
-    {"multipart/report; report-type=global-delivery-status; boundary=g",
-     true, "g"},
+     " boundary=\"a b=c\"",
+     true, "a b=c"},
+    {"multipart/report; report-type=global-delivery-status; boundary=g", true,
+     "g"},
     {"multipart/report; report-type=Global-Delivery-Status;"
-     " boundary=\"G\"", true, "G"},
+     " boundary=\"G\"",
+     true, "G"},
     {"multipart/report (comment); report-type=delivery-status;"
-     " boundary=k", true, "k"},
+     " boundary=k",
+     true, "k"},
     /* Wrong types, missing parameters. */
     {"multipart/report; report-type=disposition-notification;"
-     " boundary=x", false, NULL},
+     " boundary=x",
+     false, NULL},
     {"multipart/report; report-type=delivery-status-x; boundary=x", false,
      NULL},
-    {"multipart/mixed; report-type=delivery-status; boundary=x", false,
-     NULL},
+    {"multipart/mixed; report-type=delivery-status; boundary=x", false, NULL},
     {"message/delivery-status", false, NULL},
     {"text/plain; charset=us-ascii", false, NULL},
     {"multipart/report; report-type=delivery-status", false, NULL},
@@ -192,12 +204,12 @@ static const struct is_report_case is_report_cases[] = {
 START_TEST(test_is_report)
 {
     const struct is_report_case *c = &is_report_cases[_i];
-    char   *boundary = NULL;
-    char   *name = g_strescape(STR(c->content_type), NULL);
-    bool    got = dsn_parse_is_report(c->content_type, &boundary);
+    char *boundary = NULL;
+    char *name = g_strescape(STR(c->content_type), NULL);
+    bool got = dsn_parse_is_report(c->content_type, &boundary);
 
-    ck_assert_msg(got == c->is_report, "is_report(\"%s\") returned %d",
-                  name, got);
+    ck_assert_msg(got == c->is_report, "is_report(\"%s\") returned %d", name,
+                  got);
     expect_str(name, "boundary", boundary, c->boundary);
     g_free(boundary);
     g_free(name);
@@ -207,7 +219,8 @@ END_TEST
 START_TEST(test_is_report_null_boundary)
 {
     ck_assert_msg(dsn_parse_is_report("multipart/report; report-type="
-                                      "delivery-status; boundary=b", NULL),
+                                      "delivery-status; boundary=b",
+                                      NULL),
                   "is_report with boundary pointer NULL returned false");
 }
 END_TEST
@@ -216,12 +229,12 @@ END_TEST
 
 /* A DSN in pieces, written with LF line ends. */
 struct dsn_fixture {
-    const char *header;         /* top-level header, no final newline */
-    const char *boundary;       /* used in the delimiter lines */
-    const char *preamble;       /* NULL for none */
-    const char *parts[3];       /* NULL after the last part */
-    const char *epilogue;       /* NULL for none */
-    const char *padding;        /* blanks after each delimiter, or NULL */
+    const char *header;   /* top-level header, no final newline */
+    const char *boundary; /* used in the delimiter lines */
+    const char *preamble; /* NULL for none */
+    const char *parts[3]; /* NULL after the last part */
+    const char *epilogue; /* NULL for none */
+    const char *padding;  /* blanks after each delimiter, or NULL */
 };
 
 /* A fixture built into a message, and where its parts are. */
@@ -229,10 +242,10 @@ struct dsn_built {
     GString *message;
     struct dsn_headers headers;
     const char *body;
-    size_t  body_len;
-    struct dsn_span parts[3];   /* relative to body */
-    int     part_count;
-    char    name[64];
+    size_t body_len;
+    struct dsn_span parts[3]; /* relative to body */
+    int part_count;
+    char name[64];
 };
 
 static void append_text(GString *out, const char *text, bool crlf)
@@ -261,9 +274,9 @@ static void append_delimiter(GString *out, const struct dsn_fixture *f,
 static void build(const struct dsn_fixture *f, const char *label, bool crlf,
                   struct dsn_built *b)
 {
-    size_t  body_start;
-    size_t  offset = 0;
-    bool    ok;
+    size_t body_start;
+    size_t offset = 0;
+    bool ok;
 
     memset(b, 0, sizeof(*b));
     snprintf(b->name, sizeof(b->name), "%s %s", label, crlf ? "CRLF" : "LF");
@@ -301,15 +314,17 @@ static void built_free(struct dsn_built *b)
 static void parse_ok(struct dsn_built *b, struct dsn_report *report)
 {
     const char *why = "unset";
-    int     rc = dsn_parse_message(&b->headers, b->body, b->body_len,
-                                   report, &why);
+    int rc =
+        dsn_parse_message(&b->headers, b->body, b->body_len, report, &why);
 
     ck_assert_msg(rc == 0, "%s: parse returned %d (%s)", b->name, rc,
                   STR(why));
     ck_assert_msg(why == NULL, "%s: parse succeeded with reason \"%s\"",
                   b->name, why);
-    ck_assert_msg(report->kind == DSN_PARSE_DSN, "%s: kind %d, expected"
-                  " DSN_PARSE_DSN", b->name, (int) report->kind);
+    ck_assert_msg(report->kind == DSN_PARSE_DSN,
+                  "%s: kind %d, expected"
+                  " DSN_PARSE_DSN",
+                  b->name, (int) report->kind);
 }
 
 /* Return the span of part i's content: past its first empty line. */
@@ -360,81 +375,83 @@ static void expect_original(const struct dsn_built *b,
     struct dsn_span content = content_span(b, 2, crlf);
     const char *blank = crlf ? "\r\n\r\n" : "\n\n";
     const char *hit = strstr(b->body + content.start, blank);
-    size_t  header_end = 0;
+    size_t header_end = 0;
 
-    ck_assert_msg(r->original_type == type, "%s: original_type %d,"
-                  " expected %d", b->name, (int) r->original_type,
-                  (int) type);
+    ck_assert_msg(r->original_type == type,
+                  "%s: original_type %d,"
+                  " expected %d",
+                  b->name, (int) r->original_type, (int) type);
     if (type == DSN_ORIGINAL_NONE)
         return;
     content.end = b->body_len;
     expect_span(b->name, "original_content", r->original_content, content);
     if (has_header_end && hit)
         header_end = (size_t) (hit - b->body) + strlen(blank);
-    ck_assert_msg(r->original_header_end == header_end, "%s:"
-                  " original_header_end %zu, expected %zu", b->name,
-                  r->original_header_end, header_end);
+    ck_assert_msg(r->original_header_end == header_end,
+                  "%s:"
+                  " original_header_end %zu, expected %zu",
+                  b->name, r->original_header_end, header_end);
 }
 
 /* A Postfix bounce: one recipient */
 
 static const struct dsn_fixture postfix_fixture = {
-    .header =
-        "Return-Path: <>\n"
-        "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\n"
-        "To: alice@example.org\n"
-        "Subject: Undelivered Mail Returned to Sender\n"
-        "MIME-Version: 1.0\n"
-        "Content-Type: multipart/report; report-type=delivery-status;\n"
-        "\tboundary=\"4FzQ1x2.1704103200/mx.example.net\"",
+    .header = "Return-Path: <>\n"
+              "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\n"
+              "To: alice@example.org\n"
+              "Subject: Undelivered Mail Returned to Sender\n"
+              "MIME-Version: 1.0\n"
+              "Content-Type: multipart/report; report-type=delivery-status;\n"
+              "\tboundary=\"4FzQ1x2.1704103200/mx.example.net\"",
     .boundary = "4FzQ1x2.1704103200/mx.example.net",
     .preamble = "This is a MIME-encapsulated message.\n\n",
-    .parts = {
-        "Content-Description: Notification\n"
-        "Content-Type: text/plain; charset=us-ascii\n"
-        "\n"
-        "This is the mail system at host mx.example.net.\n"
-        "\n"
-        "I'm sorry to have to inform you that your message could not\n"
-        "be delivered to one or more recipients.\n",
+    .parts =
+        {
+            "Content-Description: Notification\n"
+            "Content-Type: text/plain; charset=us-ascii\n"
+            "\n"
+            "This is the mail system at host mx.example.net.\n"
+            "\n"
+            "I'm sorry to have to inform you that your message could not\n"
+            "be delivered to one or more recipients.\n",
 
-        "Content-Description: Delivery report\n"
-        "Content-Type: message/delivery-status\n"
-        "\n"
-        "Reporting-MTA: dns; mx.example.net\n"
-        "X-Postfix-Queue-ID: 4FzQ1x2\n"
-        "X-Postfix-Sender: rfc822; alice@example.org\n"
-        "Arrival-Date: Mon,  1 Jan 2024 10:00:00 +0000 (UTC)\n"
-        "\n"
-        "Final-Recipient: rfc822; bob@example.com\n"
-        "Original-Recipient: rfc822;bob@example.com\n"
-        "Action: failed\n"
-        "Status: 5.1.1\n"
-        "Remote-MTA: dns; mx.example.com\n"
-        "Diagnostic-Code: smtp; 550 5.1.1 <bob@example.com>: Recipient\n"
-        "    address rejected: User unknown in local recipient table\n",
+            "Content-Description: Delivery report\n"
+            "Content-Type: message/delivery-status\n"
+            "\n"
+            "Reporting-MTA: dns; mx.example.net\n"
+            "X-Postfix-Queue-ID: 4FzQ1x2\n"
+            "X-Postfix-Sender: rfc822; alice@example.org\n"
+            "Arrival-Date: Mon,  1 Jan 2024 10:00:00 +0000 (UTC)\n"
+            "\n"
+            "Final-Recipient: rfc822; bob@example.com\n"
+            "Original-Recipient: rfc822;bob@example.com\n"
+            "Action: failed\n"
+            "Status: 5.1.1\n"
+            "Remote-MTA: dns; mx.example.com\n"
+            "Diagnostic-Code: smtp; 550 5.1.1 <bob@example.com>: Recipient\n"
+            "    address rejected: User unknown in local recipient table\n",
 
-        "Content-Description: Undelivered Message\n"
-        "Content-Type: message/rfc822\n"
-        "\n"
-        "Return-Path: <alice@example.org>\n"
-        "From: Alice <alice@example.org>\n"
-        "To: bob@example.com\n"
-        "Subject: Quarterly report\n"
-        "Date: Mon, 1 Jan 2024 09:59:58 +0000\n"
-        "Message-ID: <20240101095958.1@example.org>\n"
-        "Content-Language: de\n"
-        "Accept-Language: de, en\n"
-        "\n"
-        "Hello Bob,\n"
-        "Subject: this line is in the body and is not read\n",
-    },
+            "Content-Description: Undelivered Message\n"
+            "Content-Type: message/rfc822\n"
+            "\n"
+            "Return-Path: <alice@example.org>\n"
+            "From: Alice <alice@example.org>\n"
+            "To: bob@example.com\n"
+            "Subject: Quarterly report\n"
+            "Date: Mon, 1 Jan 2024 09:59:58 +0000\n"
+            "Message-ID: <20240101095958.1@example.org>\n"
+            "Content-Language: de\n"
+            "Accept-Language: de, en\n"
+            "\n"
+            "Hello Bob,\n"
+            "Subject: this line is in the body and is not read\n",
+        },
     .epilogue = NULL,
 };
 
 START_TEST(test_message_postfix)
 {
-    bool    crlf = _i % 2;
+    bool crlf = _i % 2;
     struct dsn_built b;
     struct dsn_report r;
     const struct dsn_recipient *rcpt;
@@ -453,8 +470,7 @@ START_TEST(test_message_postfix)
                "rfc822; alice@example.org");
     expect_str(b.name, "arrival_date", r.arrival_date,
                "Mon,  1 Jan 2024 10:00:00 +0000 (UTC)");
-    expect_str(b.name, "original_envelope_id", r.original_envelope_id,
-               NULL);
+    expect_str(b.name, "original_envelope_id", r.original_envelope_id, NULL);
     expect_str(b.name, "received_from_mta", r.received_from_mta, NULL);
     expect_str(b.name, "dsn_gateway", r.dsn_gateway, NULL);
 
@@ -469,10 +485,10 @@ START_TEST(test_message_postfix)
     expect_str(b.name, "action", rcpt->action, "failed");
     expect_str(b.name, "status_text", rcpt->status_text, "5.1.1");
     ck_assert_msg(rcpt->status_valid, "%s: status not valid", b.name);
-    ck_assert_msg(rcpt->status.code_class == 5 && rcpt->status.subject == 1
-                  && rcpt->status.detail == 1, "%s: status %d.%d.%d",
-                  b.name, rcpt->status.code_class, rcpt->status.subject,
-                  rcpt->status.detail);
+    ck_assert_msg(rcpt->status.code_class == 5 && rcpt->status.subject == 1 &&
+                      rcpt->status.detail == 1,
+                  "%s: status %d.%d.%d", b.name, rcpt->status.code_class,
+                  rcpt->status.subject, rcpt->status.detail);
     expect_str(b.name, "remote_mta", rcpt->remote_mta, "dns; mx.example.com");
     expect_str(b.name, "diagnostic_code", rcpt->diagnostic_code,
                "smtp; 550 5.1.1 <bob@example.com>: Recipient address"
@@ -493,8 +509,8 @@ START_TEST(test_message_postfix)
                "<20240101095958.1@example.org>");
     expect_str(b.name, "original_content_language",
                r.original_content_language, "de");
-    expect_str(b.name, "original_accept_language",
-               r.original_accept_language, "de, en");
+    expect_str(b.name, "original_accept_language", r.original_accept_language,
+               "de, en");
     dsn_parse_free(&r);
     built_free(&b);
 }
@@ -502,13 +518,13 @@ END_TEST
 
 START_TEST(test_message_human_bytes)
 {
-    bool    crlf = _i % 2;
+    bool crlf = _i % 2;
     struct dsn_built b;
     struct dsn_report r;
     GString *want_human = g_string_new(NULL);
     GString *want_status = g_string_new(NULL);
-    char   *human;
-    char   *status;
+    char *human;
+    char *status;
 
     build(&postfix_fixture, "bytes", crlf, &b);
     parse_ok(&b, &r);
@@ -531,46 +547,46 @@ END_TEST
 /* Three recipients: letter case, comments, folding, optional fields */
 
 static const struct dsn_fixture three_fixture = {
-    .header =
-        "From: MAILER-DAEMON@relay.example.net\n"
-        "content-type: Multipart/Report; Report-Type=Delivery-Status;"
-        " Boundary=xyz123",
+    .header = "From: MAILER-DAEMON@relay.example.net\n"
+              "content-type: Multipart/Report; Report-Type=Delivery-Status;"
+              " Boundary=xyz123",
     .boundary = "xyz123",
-    .parts = {
-        "Content-Type: text/plain\n"
-        "\n"
-        "Three recipients could not be reached.\n",
+    .parts =
+        {
+            "Content-Type: text/plain\n"
+            "\n"
+            "Three recipients could not be reached.\n",
 
-        "content-type: message/delivery-status\n"
-        "\n"
-        "reporting-mta: dns; relay.example.net\n"
-        "original-envelope-id: ENV-42\n"
-        "dsn-gateway: dns; gw.example.net\n"
-        "received-from-mta: dns; client.example.org\n"
-        "\n"
-        "final-recipient: RFC822; <carol@example.com>\n"
-        "ACTION: Failed\n"
-        "STATUS: 5.1.1 (bad destination mailbox)\n"
-        "diagnostic-code: smtp;\n"
-        "\t550 no such user\n"
-        "\n"
-        "Final-Recipient: rfc822;dave@example.com (Dave)\n"
-        "Action: delayed (will retry)\n"
-        "Status: 4.4.1\n"
-        "Last-Attempt-Date: Tue, 2 Jan 2024 08:00:00 +0000\n"
-        "Will-Retry-Until: Fri, 5 Jan 2024\n"
-        "  08:00:00 +0000\n"
-        "\n"
-        "Original-Recipient: rfc822; eve@example.com\n"
-        "Action: failed\n"
-        "Status: 5.2.2\n"
-        "Final-Log-ID: 9A3B\n",
-    },
+            "content-type: message/delivery-status\n"
+            "\n"
+            "reporting-mta: dns; relay.example.net\n"
+            "original-envelope-id: ENV-42\n"
+            "dsn-gateway: dns; gw.example.net\n"
+            "received-from-mta: dns; client.example.org\n"
+            "\n"
+            "final-recipient: RFC822; <carol@example.com>\n"
+            "ACTION: Failed\n"
+            "STATUS: 5.1.1 (bad destination mailbox)\n"
+            "diagnostic-code: smtp;\n"
+            "\t550 no such user\n"
+            "\n"
+            "Final-Recipient: rfc822;dave@example.com (Dave)\n"
+            "Action: delayed (will retry)\n"
+            "Status: 4.4.1\n"
+            "Last-Attempt-Date: Tue, 2 Jan 2024 08:00:00 +0000\n"
+            "Will-Retry-Until: Fri, 5 Jan 2024\n"
+            "  08:00:00 +0000\n"
+            "\n"
+            "Original-Recipient: rfc822; eve@example.com\n"
+            "Action: failed\n"
+            "Status: 5.2.2\n"
+            "Final-Log-ID: 9A3B\n",
+        },
 };
 
 START_TEST(test_message_three)
 {
-    bool    crlf = _i % 2;
+    bool crlf = _i % 2;
     struct dsn_built b;
     struct dsn_report r;
     const struct dsn_recipient *rc;
@@ -588,8 +604,10 @@ START_TEST(test_message_three)
     expect_str(b.name, "received_from_mta", r.received_from_mta,
                "dns; client.example.org");
     expect_str(b.name, "postfix_queue_id", r.postfix_queue_id, NULL);
-    ck_assert_msg(!r.has_original, "%s: has_original set without a third"
-                  " part", b.name);
+    ck_assert_msg(!r.has_original,
+                  "%s: has_original set without a third"
+                  " part",
+                  b.name);
     expect_str(b.name, "original_subject", r.original_subject, NULL);
     ck_assert_msg(r.recipient_count == 3, "%s: %zu recipients, expected 3",
                   b.name, r.recipient_count);
@@ -601,20 +619,19 @@ START_TEST(test_message_three)
     expect_str(b.name, "[0] action", rc->action, "failed");
     expect_str(b.name, "[0] status_text", rc->status_text,
                "5.1.1 (bad destination mailbox)");
-    ck_assert_msg(rc->status_valid && rc->status.code_class == 5
-                  && rc->status.subject == 1 && rc->status.detail == 1,
+    ck_assert_msg(rc->status_valid && rc->status.code_class == 5 &&
+                      rc->status.subject == 1 && rc->status.detail == 1,
                   "%s: [0] status not read as 5.1.1", b.name);
     expect_str(b.name, "[0] diagnostic_code", rc->diagnostic_code,
                "smtp; 550 no such user");
     expect_str(b.name, "[0] remote_mta", rc->remote_mta, NULL);
-    expect_str(b.name, "[0] original_recipient", rc->original_recipient,
-               NULL);
+    expect_str(b.name, "[0] original_recipient", rc->original_recipient, NULL);
 
     rc = &r.recipients[1];
     expect_str(b.name, "[1] address", rc->address, "dave@example.com");
     expect_str(b.name, "[1] action", rc->action, "delayed");
-    ck_assert_msg(rc->status_valid && rc->status.code_class == 4
-                  && rc->status.subject == 4 && rc->status.detail == 1,
+    ck_assert_msg(rc->status_valid && rc->status.code_class == 4 &&
+                      rc->status.subject == 4 && rc->status.detail == 1,
                   "%s: [1] status not read as 4.4.1", b.name);
     expect_str(b.name, "[1] last_attempt_date", rc->last_attempt_date,
                "Tue, 2 Jan 2024 08:00:00 +0000");
@@ -628,8 +645,8 @@ START_TEST(test_message_three)
                "rfc822; eve@example.com");
     expect_str(b.name, "[2] address", rc->address, "eve@example.com");
     expect_str(b.name, "[2] action", rc->action, "failed");
-    ck_assert_msg(rc->status_valid && rc->status.code_class == 5
-                  && rc->status.subject == 2 && rc->status.detail == 2,
+    ck_assert_msg(rc->status_valid && rc->status.code_class == 5 &&
+                      rc->status.subject == 2 && rc->status.detail == 2,
                   "%s: [2] status not read as 5.2.2", b.name);
     expect_str(b.name, "[2] final_log_id", rc->final_log_id, "9A3B");
     dsn_parse_free(&r);
@@ -640,37 +657,38 @@ END_TEST
 /* message/global-delivery-status with UTF-8 */
 
 static const struct dsn_fixture global_fixture = {
-    .header =
-        "Content-Type: multipart/report;"
-        " report-type=global-delivery-status; boundary=\"g=1\"",
+    .header = "Content-Type: multipart/report;"
+              " report-type=global-delivery-status; boundary=\"g=1\"",
     .boundary = "g=1",
     .preamble = "\n",
-    .parts = {
-        "Content-Type: text/plain; charset=utf-8\n"
-        "Content-Transfer-Encoding: 8bit\n"
-        "\n"
-        "Die Nachricht konnte nicht zugestellt werden.\n",
+    .parts =
+        {
+            "Content-Type: text/plain; charset=utf-8\n"
+            "Content-Transfer-Encoding: 8bit\n"
+            "\n"
+            "Die Nachricht konnte nicht zugestellt werden.\n",
 
-        "Content-Type: message/global-delivery-status\n"
-        "\n"
-        "Reporting-MTA: dns; mx.example.de\n"
-        "\n"
-        "Final-Recipient: utf-8; j\xc3\xbcrgen@example.de\n"
-        "Action: failed\n"
-        "Status: 5.1.1\n",
+            "Content-Type: message/global-delivery-status\n"
+            "\n"
+            "Reporting-MTA: dns; mx.example.de\n"
+            "\n"
+            "Final-Recipient: utf-8; j\xc3\xbcrgen@example.de\n"
+            "Action: failed\n"
+            "Status: 5.1.1\n",
 
-        "Content-Type: message/global-headers\n"
-        "\n"
-        "From: anna@example.org\n"
-        "Subject: Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln\n"
-        "\n",
-    },
+            "Content-Type: message/global-headers\n"
+            "\n"
+            "From: anna@example.org\n"
+            "Subject: Gr\xc3\xbc\xc3\x9f"
+            "e aus K\xc3\xb6ln\n"
+            "\n",
+        },
     .epilogue = "epilogue\n",
 };
 
 START_TEST(test_message_global)
 {
-    bool    crlf = _i % 2;
+    bool crlf = _i % 2;
     struct dsn_built b;
     struct dsn_report r;
 
@@ -685,9 +703,9 @@ START_TEST(test_message_global)
                "j\xc3\xbcrgen@example.de");
     ck_assert_msg(r.has_original, "%s: has_original not set", b.name);
     expect_str(b.name, "original_subject", r.original_subject,
-               "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln");
-    expect_str(b.name, "original_from", r.original_from,
-               "anna@example.org");
+               "Gr\xc3\xbc\xc3\x9f"
+               "e aus K\xc3\xb6ln");
+    expect_str(b.name, "original_from", r.original_from, "anna@example.org");
     dsn_parse_free(&r);
     built_free(&b);
 }
@@ -696,33 +714,33 @@ END_TEST
 /* text/rfc822-headers third part with RFC 2047 encoded words */
 
 static const struct dsn_fixture headers_part_fixture = {
-    .header =
-        "Content-Type: multipart/report; report-type=delivery-status;\n"
-        " boundary=\"=_hp\"",
+    .header = "Content-Type: multipart/report; report-type=delivery-status;\n"
+              " boundary=\"=_hp\"",
     .boundary = "=_hp",
-    .parts = {
-        "Content-Type: text/plain\n\nNot delivered.\n",
+    .parts =
+        {
+            "Content-Type: text/plain\n\nNot delivered.\n",
 
-        "Content-Type: message/delivery-status\n"
-        "\n"
-        "Reporting-MTA: dns; mx.example.net\n"
-        "\n"
-        "Final-Recipient: rfc822; bob@example.com\n"
-        "Action: failed\n"
-        "Status: 5.7.1\n",
+            "Content-Type: message/delivery-status\n"
+            "\n"
+            "Reporting-MTA: dns; mx.example.net\n"
+            "\n"
+            "Final-Recipient: rfc822; bob@example.com\n"
+            "Action: failed\n"
+            "Status: 5.7.1\n",
 
-        "Content-Type: text/rfc822-headers\n"
-        "\n"
-        "From: =?ISO-8859-1?Q?J=FCrgen_M=FCller?= <j@example.de>\n"
-        "Subject: =?ISO-8859-1?Q?Gr=FC=DFe_aus_K=F6ln?=\n"
-        "To: =?UTF-8?B?QsO2Yg==?= <bob@example.com>\n"
-        "\n",
-    },
+            "Content-Type: text/rfc822-headers\n"
+            "\n"
+            "From: =?ISO-8859-1?Q?J=FCrgen_M=FCller?= <j@example.de>\n"
+            "Subject: =?ISO-8859-1?Q?Gr=FC=DFe_aus_K=F6ln?=\n"
+            "To: =?UTF-8?B?QsO2Yg==?= <bob@example.com>\n"
+            "\n",
+        },
 };
 
 START_TEST(test_message_headers_part)
 {
-    bool    crlf = _i % 2;
+    bool crlf = _i % 2;
     struct dsn_built b;
     struct dsn_report r;
 
@@ -732,11 +750,13 @@ START_TEST(test_message_headers_part)
     expect_original(&b, &r, crlf, DSN_ORIGINAL_HEADERS, true);
     ck_assert_msg(r.has_original, "%s: has_original not set", b.name);
     expect_str(b.name, "original_subject", r.original_subject,
-               "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln");
+               "Gr\xc3\xbc\xc3\x9f"
+               "e aus K\xc3\xb6ln");
     expect_str(b.name, "original_from", r.original_from,
                "J\xc3\xbcrgen M\xc3\xbcller <j@example.de>");
     expect_str(b.name, "original_to", r.original_to,
-               "B\xc3\xb6" "b <bob@example.com>");
+               "B\xc3\xb6"
+               "b <bob@example.com>");
     expect_str(b.name, "original_message_id", r.original_message_id, NULL);
     dsn_parse_free(&r);
     built_free(&b);
@@ -755,15 +775,15 @@ static const char status_text[] =
 
 START_TEST(test_message_base64_status)
 {
-    bool    crlf = _i % 2;
-    char   *encoded = g_base64_encode((const guchar *) status_text,
-                                      strlen(status_text));
+    bool crlf = _i % 2;
+    char *encoded =
+        g_base64_encode((const guchar *) status_text, strlen(status_text));
     GString *part = g_string_new("Content-Type: message/delivery-status\n"
                                  "Content-Transfer-Encoding: base64\n\n");
     struct dsn_fixture f = headers_part_fixture;
     struct dsn_built b;
     struct dsn_report r;
-    size_t  len = strlen(encoded);
+    size_t len = strlen(encoded);
 
     for (size_t i = 0; i < len; i += 76) {
         g_string_append_len(part, encoded + i, MIN(76, len - i));
@@ -791,7 +811,7 @@ END_TEST
 
 START_TEST(test_message_qp_status)
 {
-    bool    crlf = _i % 2;
+    bool crlf = _i % 2;
     struct dsn_fixture f = headers_part_fixture;
     struct dsn_built b;
     struct dsn_report r;
@@ -823,7 +843,7 @@ END_TEST
 
 START_TEST(test_message_sanitize)
 {
-    bool    crlf = _i % 2;
+    bool crlf = _i % 2;
     struct dsn_fixture f = headers_part_fixture;
     struct dsn_built b;
     struct dsn_report r;
@@ -846,8 +866,8 @@ START_TEST(test_message_sanitize)
                "smtp; 550 bad[31m user \xef\xbf\xbd!");
     for (const char *p = diag; p && *p; p++)
         ck_assert_msg((unsigned char) *p >= 0x20 && *p != 0x7f,
-                      "%s: diagnostic_code keeps control byte 0x%02x",
-                      b.name, (unsigned char) *p);
+                      "%s: diagnostic_code keeps control byte 0x%02x", b.name,
+                      (unsigned char) *p);
     ck_assert_msg(g_utf8_validate(diag, -1, NULL),
                   "%s: diagnostic_code is not valid UTF-8", b.name);
     expect_str(b.name, "reporting_mta", r.reporting_mta,
@@ -861,21 +881,20 @@ END_TEST
 
 START_TEST(test_message_delimiter_lines)
 {
-    bool    crlf = _i % 2;
+    bool crlf = _i % 2;
     struct dsn_fixture f = postfix_fixture;
     struct dsn_built b;
     struct dsn_report r;
 
     f.header = "Content-Type: multipart/report;"
-        " report-type=delivery-status; boundary=\"B\"";
+               " report-type=delivery-status; boundary=\"B\"";
     f.boundary = "B";
-    f.parts[0] =
-        "Content-Type: text/plain\n"
-        "\n"
-        "A boundary inside a line --B is text.\n"
-        "--Bextra is a longer boundary, not this one.\n"
-        "-- B has a space.\n"
-        "--B-- text after a close delimiter is not one either.\n";
+    f.parts[0] = "Content-Type: text/plain\n"
+                 "\n"
+                 "A boundary inside a line --B is text.\n"
+                 "--Bextra is a longer boundary, not this one.\n"
+                 "-- B has a space.\n"
+                 "--B-- text after a close delimiter is not one either.\n";
     build(&f, "delimiters", crlf, &b);
     parse_ok(&b, &r);
     expect_layout(&b, &r, crlf);
@@ -887,7 +906,7 @@ END_TEST
 /* RFC 2046 allows blanks after the boundary in a delimiter line. */
 START_TEST(test_message_padding)
 {
-    bool    crlf = _i % 2;
+    bool crlf = _i % 2;
     struct dsn_fixture f = postfix_fixture;
     struct dsn_built b;
     struct dsn_report r;
@@ -906,7 +925,7 @@ END_TEST
 /* A part without header fields is text/plain (RFC 2046 section 5.1). */
 START_TEST(test_message_bare_part)
 {
-    bool    crlf = _i % 2;
+    bool crlf = _i % 2;
     struct dsn_fixture f = three_fixture;
     struct dsn_built b;
     struct dsn_report r;
@@ -927,20 +946,19 @@ END_TEST
  */
 START_TEST(test_message_headers_stop_at_part)
 {
-    bool    crlf = _i % 2;
+    bool crlf = _i % 2;
     struct dsn_fixture f = headers_part_fixture;
     struct dsn_built b;
     struct dsn_report r;
 
     f.parts[2] = "Content-Type: text/rfc822-headers\n"
-        "\n"
-        "From: anna@example.org";
+                 "\n"
+                 "From: anna@example.org";
     f.epilogue = "Subject: text from the epilogue\n";
     build(&f, "headers end", crlf, &b);
     parse_ok(&b, &r);
     expect_original(&b, &r, crlf, DSN_ORIGINAL_HEADERS, false);
-    expect_str(b.name, "original_from", r.original_from,
-               "anna@example.org");
+    expect_str(b.name, "original_from", r.original_from, "anna@example.org");
     expect_str(b.name, "original_subject", r.original_subject, NULL);
     dsn_parse_free(&r);
     built_free(&b);
@@ -951,7 +969,7 @@ END_TEST
 
 START_TEST(test_original_end)
 {
-    bool    crlf = _i % 2;
+    bool crlf = _i % 2;
     struct dsn_built b;
     struct dsn_report r;
     struct dsn_span content;
@@ -971,7 +989,7 @@ END_TEST
 /* A DSN cut off inside its returned message has no end delimiter. */
 START_TEST(test_original_end_truncated)
 {
-    bool    crlf = _i % 2;
+    bool crlf = _i % 2;
     struct dsn_built b;
     struct dsn_report r;
     const char *why = "unset";
@@ -980,16 +998,15 @@ START_TEST(test_original_end_truncated)
 
     build(&postfix_fixture, "truncated", crlf, &b);
     b.body_len = b.parts[2].end;
-    ck_assert_msg(dsn_parse_message(&b.headers, b.body, b.body_len, &r,
-                                    &why) == 0,
-                  "%s: parse failed: %s", b.name, STR(why));
+    ck_assert_msg(
+        dsn_parse_message(&b.headers, b.body, b.body_len, &r, &why) == 0,
+        "%s: parse failed: %s", b.name, STR(why));
     part = r.original_part;
     content = r.original_content;
     ck_assert_msg(!dsn_parse_original_end(b.body, b.body_len, &r),
-                  "%s: found an end delimiter in a cut-off message",
-                  b.name);
-    expect_span(b.name, "original_part after a failed search",
-                r.original_part, part);
+                  "%s: found an end delimiter in a cut-off message", b.name);
+    expect_span(b.name, "original_part after a failed search", r.original_part,
+                part);
     expect_span(b.name, "original_content after a failed search",
                 r.original_content, content);
     dsn_parse_free(&r);
@@ -1002,11 +1019,11 @@ END_TEST
 struct error_case {
     const char *label;
     struct dsn_fixture fixture;
-    const char *why;            /* substring of the reason */
+    const char *why; /* substring of the reason */
 };
 
-#define DS_HEADER                                                           \
-    "Content-Type: multipart/report; report-type=delivery-status;"          \
+#define DS_HEADER                                                             \
+    "Content-Type: multipart/report; report-type=delivery-status;"            \
     " boundary=\"E\""
 #define TEXT_PART "Content-Type: text/plain\n\nFailed.\n"
 #define DS_TYPE "Content-Type: message/delivery-status\n\n"
@@ -1014,46 +1031,42 @@ struct error_case {
 #define RCPT "Final-Recipient: rfc822; bob@example.com\nAction: failed\n"
 
 /* A fixture with the DSN header, the given boundary, preamble and parts. */
-#define FIXTURE(b, pre, ...)                                                \
-    {.header = DS_HEADER, .boundary = (b), .preamble = (pre),               \
-     .parts = {__VA_ARGS__}}
+#define FIXTURE(b, pre, ...)                                                  \
+    {                                                                         \
+        .header = DS_HEADER, .boundary = (b), .preamble = (pre), .parts = {   \
+            __VA_ARGS__                                                       \
+        }                                                                     \
+    }
 
 static const struct error_case error_cases[] = {
     {"invalid status",
-     FIXTURE("E", NULL, TEXT_PART,
-             DS_TYPE PER_MESSAGE RCPT "Status: 9.9.9\n"),
+     FIXTURE("E", NULL, TEXT_PART, DS_TYPE PER_MESSAGE RCPT "Status: 9.9.9\n"),
      "invalid or missing Status field"},
     {"short status",
-     FIXTURE("E", NULL, TEXT_PART,
-             DS_TYPE PER_MESSAGE RCPT "Status: 5.1\n"),
+     FIXTURE("E", NULL, TEXT_PART, DS_TYPE PER_MESSAGE RCPT "Status: 5.1\n"),
      "invalid or missing Status field"},
     {"text status",
      FIXTURE("E", NULL, TEXT_PART,
              DS_TYPE PER_MESSAGE RCPT "Status: failed\n"),
      "invalid or missing Status field"},
-    {"missing status",
-     FIXTURE("E", NULL, TEXT_PART, DS_TYPE PER_MESSAGE RCPT),
+    {"missing status", FIXTURE("E", NULL, TEXT_PART, DS_TYPE PER_MESSAGE RCPT),
      "invalid or missing Status field"},
     {"second of two invalid",
      FIXTURE("E", NULL, TEXT_PART,
-             DS_TYPE PER_MESSAGE RCPT "Status: 5.1.1\n\n"
-             RCPT "Status: 5.1.1000\n"),
+             DS_TYPE PER_MESSAGE RCPT "Status: 5.1.1\n\n" RCPT
+                                      "Status: 5.1.1000\n"),
      "invalid or missing Status field"},
-    {"no recipient",
-     FIXTURE("E", NULL, TEXT_PART, DS_TYPE PER_MESSAGE),
+    {"no recipient", FIXTURE("E", NULL, TEXT_PART, DS_TYPE PER_MESSAGE),
      "delivery-status part has no recipient fields"},
     {"boundary absent",
      FIXTURE("other", NULL, TEXT_PART,
              DS_TYPE PER_MESSAGE RCPT "Status: 5.1.1\n"),
      "MIME boundary not found in the body"},
-    {"close delimiter only",
-     FIXTURE("E", "no parts\n", NULL),
+    {"close delimiter only", FIXTURE("E", "no parts\n", NULL),
      "MIME boundary not found in the body"},
-    {"one part",
-     FIXTURE("E", NULL, TEXT_PART),
+    {"one part", FIXTURE("E", NULL, TEXT_PART),
      "delivery-status part not found"},
-    {"second part text",
-     FIXTURE("E", NULL, TEXT_PART, TEXT_PART, TEXT_PART),
+    {"second part text", FIXTURE("E", NULL, TEXT_PART, TEXT_PART, TEXT_PART),
      "second part is not message/delivery-status"},
     {"first part image",
      FIXTURE("E", NULL, "Content-Type: image/png\n\nPNG\n",
@@ -1069,21 +1082,24 @@ static const struct error_case error_cases[] = {
 START_TEST(test_message_error)
 {
     const struct error_case *c = &error_cases[_i / 2];
-    bool    crlf = _i % 2;
+    bool crlf = _i % 2;
     struct dsn_built b;
     struct dsn_report r;
     const char *why = NULL;
-    int     rc;
+    int rc;
 
     build(&c->fixture, c->label, crlf, &b);
     rc = dsn_parse_message(&b.headers, b.body, b.body_len, &r, &why);
-    ck_assert_msg(rc == -1, "%s: parse returned %d, expected -1", b.name,
-                  rc);
-    ck_assert_msg(r.kind == DSN_PARSE_DSN, "%s: kind %d, expected"
-                  " DSN_PARSE_DSN", b.name, (int) r.kind);
+    ck_assert_msg(rc == -1, "%s: parse returned %d, expected -1", b.name, rc);
+    ck_assert_msg(r.kind == DSN_PARSE_DSN,
+                  "%s: kind %d, expected"
+                  " DSN_PARSE_DSN",
+                  b.name, (int) r.kind);
     ck_assert_msg(why != NULL, "%s: no reason given", b.name);
-    ck_assert_msg(why && strstr(why, c->why), "%s: reason \"%s\", expected"
-                  " \"%s\"", b.name, STR(why), c->why);
+    ck_assert_msg(why && strstr(why, c->why),
+                  "%s: reason \"%s\", expected"
+                  " \"%s\"",
+                  b.name, STR(why), c->why);
     dsn_parse_free(&r);
     built_free(&b);
 }
@@ -1102,25 +1118,30 @@ static const char *const not_dsn_headers[] = {
 
 START_TEST(test_message_not_dsn)
 {
-    bool    crlf = _i % 2;
+    bool crlf = _i % 2;
     struct dsn_fixture f = {
-        .header = not_dsn_headers[_i / 2], .boundary = "E",
+        .header = not_dsn_headers[_i / 2],
+        .boundary = "E",
         .parts = {TEXT_PART, DS_TYPE PER_MESSAGE RCPT "Status: 5.1.1\n"},
     };
     struct dsn_built b;
     struct dsn_report r;
     const char *why = "unset";
-    int     rc;
+    int rc;
 
     build(&f, f.header, crlf, &b);
     rc = dsn_parse_message(&b.headers, b.body, b.body_len, &r, &why);
     ck_assert_msg(rc == 0, "%s: parse returned %d", b.name, rc);
-    ck_assert_msg(r.kind == DSN_PARSE_NONE, "%s: kind %d, expected"
-                  " DSN_PARSE_NONE", b.name, (int) r.kind);
-    ck_assert_msg(why == NULL, "%s: reason \"%s\" for a message that is"
-                  " not a DSN", b.name, STR(why));
-    ck_assert_msg(r.recipient_count == 0, "%s: %zu recipients read",
-                  b.name, r.recipient_count);
+    ck_assert_msg(r.kind == DSN_PARSE_NONE,
+                  "%s: kind %d, expected"
+                  " DSN_PARSE_NONE",
+                  b.name, (int) r.kind);
+    ck_assert_msg(why == NULL,
+                  "%s: reason \"%s\" for a message that is"
+                  " not a DSN",
+                  b.name, STR(why));
+    ck_assert_msg(r.recipient_count == 0, "%s: %zu recipients read", b.name,
+                  r.recipient_count);
     dsn_parse_free(&r);
     built_free(&b);
 }
@@ -1132,9 +1153,10 @@ START_TEST(test_message_empty_body)
     struct dsn_headers headers = {0};
     struct dsn_report r;
     const char *why = NULL;
-    int     rc;
+    int rc;
 
-    dsn_headers_add(&headers, "Content-Type", "multipart/report;"
+    dsn_headers_add(&headers, "Content-Type",
+                    "multipart/report;"
                     " report-type=delivery-status; boundary=E");
     rc = dsn_parse_message(&headers, "", 0, &r, &why);
     ck_assert_msg(rc == -1, "empty body: parse returned %d", rc);
@@ -1147,11 +1169,11 @@ END_TEST
 
 static Suite *dsn_parse_suite(void)
 {
-    Suite  *suite = suite_create("dsn_parse");
-    TCase  *split = tcase_create("split");
-    TCase  *is_report = tcase_create("is_report");
-    TCase  *message = tcase_create("message");
-    TCase  *errors = tcase_create("errors");
+    Suite *suite = suite_create("dsn_parse");
+    TCase *split = tcase_create("split");
+    TCase *is_report = tcase_create("is_report");
+    TCase *message = tcase_create("message");
+    TCase *errors = tcase_create("errors");
 
     tcase_add_loop_test(split, test_split, 0, ARRAY_SIZE(split_cases));
     tcase_add_test(split, test_headers_get);
@@ -1191,7 +1213,7 @@ static Suite *dsn_parse_suite(void)
 int main(void)
 {
     SRunner *runner = srunner_create(dsn_parse_suite());
-    int     failed;
+    int failed;
 
     srunner_run_all(runner, CK_NORMAL);
     failed = srunner_ntests_failed(runner);

@@ -53,8 +53,7 @@ static GString *with_newline(const char *text, const char *newline)
 }
 
 /* Assert that every "\n" of data follows "\r". */
-static void assert_crlf_only(const char *data, size_t len,
-                             const char *label)
+static void assert_crlf_only(const char *data, size_t len, const char *label)
 {
     for (size_t i = 0; i < len; i++)
         if (data[i] == '\n')
@@ -93,9 +92,8 @@ static struct dsn_config *config_from_text(const char *text)
 {
     GError *error = NULL;
     GString *errors = g_string_new(NULL);
-    char   *path = NULL;
-    int     fd = g_file_open_tmp("check_dsn_redact.XXXXXX.conf", &path,
-                                 &error);
+    char *path = NULL;
+    int fd = g_file_open_tmp("check_dsn_redact.XXXXXX.conf", &path, &error);
     struct dsn_config *config;
 
     ck_assert_msg(fd >= 0, "cannot create a temporary config file: %s",
@@ -116,10 +114,10 @@ static struct dsn_config *config_from_text(const char *text)
 static struct dsn_config *config_with_domains(const char *domains,
                                               const char *settings)
 {
-    char   *text = g_strconcat("postmaster = \"postmaster\";\n"
-                               "default_language = \"en\";\n"
-                               "internal_domains = ", domains, ";\n",
-                               settings, test_layouts, NULL);
+    char *text = g_strconcat("postmaster = \"postmaster\";\n"
+                             "default_language = \"en\";\n"
+                             "internal_domains = ",
+                             domains, ";\n", settings, test_layouts, NULL);
     struct dsn_config *config = config_from_text(text);
 
     g_free(text);
@@ -133,7 +131,8 @@ static struct dsn_config *config_with_domains(const char *domains,
 static struct dsn_config *config_load(const char *settings)
 {
     return (config_with_domains("[ \"int.example.com\", \".int.example.com\","
-                                " \".corp.example\" ]", settings));
+                                " \".corp.example\" ]",
+                                settings));
 }
 
 /* dsn_redact_text */
@@ -189,7 +188,7 @@ START_TEST(test_text)
 {
     const struct text_case *c = &text_cases[_i];
     struct dsn_config *config = config_load("");
-    char   *got = dsn_redact_text(config, c->input);
+    char *got = dsn_redact_text(config, c->input);
 
     ck_assert_msg(strcmp(got, c->expected) == 0,
                   "dsn_redact_text(\"%s\") is \"%s\", expected \"%s\"",
@@ -202,8 +201,8 @@ END_TEST
 START_TEST(test_text_no_internal_domains)
 {
     struct dsn_config *config = config_with_domains("[ ]", "");
-    char   *got = dsn_redact_text(config,
-                                  "host mx.int.example.com[10.0.0.5] said:");
+    char *got =
+        dsn_redact_text(config, "host mx.int.example.com[10.0.0.5] said:");
 
     ck_assert_str_eq(got, "host mx.int.example.com[[hidden]] said:");
     g_free(got);
@@ -361,11 +360,11 @@ static const char expected_hosts_only[] =
 struct status_case {
     const char *name;
     const char *input;
-    const char *authority;      /* reporting_authority, or NULL */
-    bool    hosts;              /* hide_internal_hosts */
-    bool    postfix;            /* hide_postfix_fields */
-    bool    expansion;          /* hide_expansion */
-    const char *expected;       /* NULL: dsn_redact_status returns NULL */
+    const char *authority; /* reporting_authority, or NULL */
+    bool hosts;            /* hide_internal_hosts */
+    bool postfix;          /* hide_postfix_fields */
+    bool expansion;        /* hide_expansion */
+    const char *expected;  /* NULL: dsn_redact_status returns NULL */
 };
 
 static const struct status_case status_cases[] = {
@@ -379,8 +378,7 @@ static const struct status_case status_cases[] = {
     {"nothing internal", status_clean, NULL, true, true, false, NULL},
 };
 
-static struct dsn_config_audience
-audience_of(const struct status_case *c)
+static struct dsn_config_audience audience_of(const struct status_case *c)
 {
     struct dsn_config_audience a = {
         .max_returned_size = -1,
@@ -399,8 +397,8 @@ static GString *redact_status(const struct dsn_config *config,
                               const char *text, const char *newline)
 {
     GString *input = with_newline(text, newline);
-    GString *out = dsn_redact_status(config, a, input->str, input->len,
-                                     newline);
+    GString *out =
+        dsn_redact_status(config, a, input->str, input->len, newline);
 
     g_string_free(input, TRUE);
     return (out);
@@ -416,17 +414,16 @@ START_TEST(test_status_cases)
     GString *want;
 
     if (c->expected == NULL) {
-        ck_assert_msg(got == NULL, "%s (%s): expected NULL, got:\n%s",
-                      c->name, NEWLINE_NAME(nl), got ? got->str : "");
+        ck_assert_msg(got == NULL, "%s (%s): expected NULL, got:\n%s", c->name,
+                      NEWLINE_NAME(nl), got ? got->str : "");
         dsn_config_free(config);
         return;
     }
     ck_assert_msg(got != NULL, "%s (%s): returned NULL", c->name,
                   NEWLINE_NAME(nl));
     want = with_newline(c->expected, nl);
-    ck_assert_msg(g_string_equal(got, want),
-                  "%s (%s): got\n%s\nexpected\n%s", c->name,
-                  NEWLINE_NAME(nl), got->str, want->str);
+    ck_assert_msg(g_string_equal(got, want), "%s (%s): got\n%s\nexpected\n%s",
+                  c->name, NEWLINE_NAME(nl), got->str, want->str);
     if (strcmp(nl, "\r\n") == 0)
         assert_crlf_only(got->str, got->len, c->name);
     g_string_free(want, TRUE);
@@ -438,8 +435,8 @@ END_TEST
 /* Count the lines of text that start with prefix, ignoring case. */
 static int count_lines(const char *text, const char *prefix)
 {
-    size_t  len = strlen(prefix);
-    int     n = 0;
+    size_t len = strlen(prefix);
+    int n = 0;
 
     for (const char *line = text; line && *line;) {
         if (g_ascii_strncasecmp(line, prefix, len) == 0)
@@ -478,8 +475,8 @@ START_TEST(test_status_remote_mta)
     struct dsn_config *config = config_load("");
     struct dsn_config_audience a = {.hide_internal_hosts = true};
     GString *got = redact_status(config, &a, status_input, nl);
-    char   *public_mta = g_strconcat("Remote-MTA: dns; mx.example.net", nl,
-                                   NULL);
+    char *public_mta =
+        g_strconcat("Remote-MTA: dns; mx.example.net", nl, NULL);
 
     ck_assert_msg(got != NULL, "internal hosts not hidden");
     ck_assert_int_eq(count_lines(got->str, "Remote-MTA:"), 1);
@@ -504,19 +501,21 @@ START_TEST(test_status_expansion)
     struct dsn_config *config = config_load("");
     struct dsn_config_audience a = {.hide_expansion = true};
     GString *got = redact_status(config, &a, status_input, nl);
-    char   *want = g_strconcat("Final-Recipient: rfc822; team@example.org",
-                               nl, "Original-Recipient: rfc822;"
-                               "team@example.org", nl, NULL);
+    char *want = g_strconcat("Final-Recipient: rfc822; team@example.org", nl,
+                             "Original-Recipient: rfc822;"
+                             "team@example.org",
+                             nl, NULL);
 
     ck_assert_msg(got != NULL, "expansion not hidden");
     ck_assert_msg(strstr(got->str, want) != NULL,
                   "Final-Recipient not replaced by the Original-Recipient"
-                  " address:\n%s", got->str);
+                  " address:\n%s",
+                  got->str);
     ck_assert_msg(strstr(got->str, "team-lead") == NULL,
                   "expanded address left:\n%s", got->str);
     /* A group without Original-Recipient keeps its Final-Recipient. */
-    ck_assert_int_eq(count_lines(got->str,
-                                 "Final-Recipient: rfc822; nobody@"), 1);
+    ck_assert_int_eq(count_lines(got->str, "Final-Recipient: rfc822; nobody@"),
+                     1);
     g_free(want);
     g_string_free(got, TRUE);
     dsn_config_free(config);
@@ -537,9 +536,10 @@ START_TEST(test_status_expansion_angle_brackets)
     GString *got = redact_status(config, &a, input, "\n");
 
     ck_assert_msg(got != NULL, "expansion not hidden");
-    ck_assert_msg(strstr(got->str,
-                         "\nFinal-Recipient: rfc822; list@example.org\n")
-                  != NULL, "address not taken from <...>:\n%s", got->str);
+    ck_assert_msg(
+        strstr(got->str, "\nFinal-Recipient: rfc822; list@example.org\n") !=
+            NULL,
+        "address not taken from <...>:\n%s", got->str);
     g_string_free(got, TRUE);
     dsn_config_free(config);
 }
@@ -551,25 +551,29 @@ START_TEST(test_status_untouched_folding)
     struct dsn_config *config = config_load("");
     struct dsn_config_audience a = {
         .reporting_authority = "mail.example.com",
-        .hide_internal_hosts = true, .hide_postfix_fields = true,
+        .hide_internal_hosts = true,
+        .hide_postfix_fields = true,
         .hide_expansion = true,
     };
     GString *got = redact_status(config, &a, status_input, nl);
     GString *arrival = with_newline("\nArrival-Date: Mon,  4 Dec 2023\n"
-                                    " 16:00:00 +0000 (UTC)\n", nl);
+                                    " 16:00:00 +0000 (UTC)\n",
+                                    nl);
     GString *public = with_newline("\nDiagnostic-Code: smtp; 552 5.2.2"
                                    " <nobody@example.net>: Mailbox\n"
-                                   "    full\n", nl);
+                                   "    full\n",
+                                   nl);
     GString *retry = with_newline("\nWill-Retry-Until: Tue,  5 Dec 2023"
-                                  " 16:00:00 +0000 (UTC)\n", nl);
+                                  " 16:00:00 +0000 (UTC)\n",
+                                  nl);
 
     ck_assert_msg(got != NULL, "nothing redacted");
     ck_assert_msg(strstr(got->str, arrival->str) != NULL,
-                  "folded Arrival-Date not kept byte for byte:\n%s",
-                  got->str);
+                  "folded Arrival-Date not kept byte for byte:\n%s", got->str);
     ck_assert_msg(strstr(got->str, public->str) != NULL,
                   "folded public Diagnostic-Code not kept byte for"
-                  " byte:\n%s", got->str);
+                  " byte:\n%s",
+                  got->str);
     ck_assert_msg(strstr(got->str, retry->str) != NULL,
                   "Will-Retry-Until not kept:\n%s", got->str);
     g_string_free(arrival, TRUE);
@@ -584,23 +588,23 @@ END_TEST
 
 struct dsn_spec {
     const char *newline;
-    const char *status_type;    /* NULL: message/delivery-status */
-    const char *status;         /* delivery-status content, "\n" ends */
-    const char *original_type;  /* NULL: message/rfc822 */
-    const char *original_header;        /* "\n" ends, no blank line */
-    int     original_lines;     /* lines of body after the header */
-    bool    no_close;           /* no delimiter after the returned message */
+    const char *status_type;     /* NULL: message/delivery-status */
+    const char *status;          /* delivery-status content, "\n" ends */
+    const char *original_type;   /* NULL: message/rfc822 */
+    const char *original_header; /* "\n" ends, no blank line */
+    int original_lines;          /* lines of body after the header */
+    bool no_close;               /* no delimiter after the returned message */
 };
 
 /* A built DSN and the byte ranges of its parts. */
 struct built_dsn {
     struct dsn_headers headers;
     GString *body;
-    char   *boundary;
+    char *boundary;
     struct dsn_span human;      /* first part, header and content */
     struct dsn_span status;     /* second part, header and content */
     struct dsn_span original;   /* third part's content */
-    size_t  original_header_end;        /* after the blank line */
+    size_t original_header_end; /* after the blank line */
 };
 
 static const char default_original_header[] =
@@ -614,15 +618,13 @@ static const char default_original_header[] =
     "MIME-Version: 1.0\n"
     "Content-Type: text/plain; charset=us-ascii\n";
 
-static void append_line(struct built_dsn *d, const char *nl,
-                        const char *text)
+static void append_line(struct built_dsn *d, const char *nl, const char *text)
 {
     g_string_append(d->body, text);
     g_string_append(d->body, nl);
 }
 
-static void append_text(struct built_dsn *d, const char *nl,
-                        const char *text)
+static void append_text(struct built_dsn *d, const char *nl, const char *text)
 {
     GString *converted = with_newline(text, nl);
 
@@ -632,11 +634,11 @@ static void append_text(struct built_dsn *d, const char *nl,
 
 static void build_headers(struct built_dsn *d, const struct dsn_spec *s)
 {
-    bool    global = s->status_type && strstr(s->status_type, "global");
-    char   *type = g_strdup_printf("multipart/report; report-type=%s;\n"
-                                   "\tboundary=\"%s\"",
-                                   global ? "global-delivery-status"
-                                   : "delivery-status", d->boundary);
+    bool global = s->status_type && strstr(s->status_type, "global");
+    char *type = g_strdup_printf(
+        "multipart/report; report-type=%s;\n"
+        "\tboundary=\"%s\"",
+        global ? "global-delivery-status" : "delivery-status", d->boundary);
 
     dsn_headers_add(&d->headers, "From",
                     "Mail Delivery System <MAILER-DAEMON@mx.example>");
@@ -652,17 +654,19 @@ static void build_headers(struct built_dsn *d, const struct dsn_spec *s)
 static void build_original(struct built_dsn *d, const struct dsn_spec *s,
                            const char *nl)
 {
-    char   *line;
+    char *line;
 
     line = g_strdup_printf("Content-Type: %s", s->original_type
-                           ? s->original_type : "message/rfc822");
+                                                   ? s->original_type
+                                                   : "message/rfc822");
     append_line(d, nl, "Content-Description: Undelivered Message");
     append_line(d, nl, line);
     g_free(line);
     append_line(d, nl, "");
     d->original.start = d->body->len;
-    append_text(d, nl, s->original_header ? s->original_header
-                : default_original_header);
+    append_text(d, nl,
+                s->original_header ? s->original_header
+                                   : default_original_header);
     append_line(d, nl, "");
     d->original_header_end = d->body->len;
     for (int i = 0; i < s->original_lines; i++) {
@@ -675,8 +679,8 @@ static void build_original(struct built_dsn *d, const struct dsn_spec *s,
 static void build_dsn(struct built_dsn *d, const struct dsn_spec *s)
 {
     const char *nl = s->newline ? s->newline : "\n";
-    char   *delimiter;
-    char   *line;
+    char *delimiter;
+    char *line;
 
     memset(d, 0, sizeof(*d));
     d->boundary = g_strdup("4ABC123.1700000000/mx.example");
@@ -696,8 +700,9 @@ static void build_dsn(struct built_dsn *d, const struct dsn_spec *s)
     append_line(d, nl, delimiter);
 
     d->status.start = d->body->len;
-    line = g_strdup_printf("Content-Type: %s", s->status_type ? s->status_type
-                           : "message/delivery-status");
+    line = g_strdup_printf("Content-Type: %s",
+                           s->status_type ? s->status_type
+                                          : "message/delivery-status");
     append_line(d, nl, "Content-Description: Delivery report");
     append_line(d, nl, line);
     g_free(line);
@@ -725,9 +730,9 @@ static void built_dsn_free(struct built_dsn *d)
 }
 
 /* Run dsn_rewrite as the milter does for a DSN of this MTA. */
-static void rewrite(const struct dsn_config *config,
-                    const struct built_dsn *d, enum dsn_audience audience,
-                    bool local, struct dsn_rewrite_result *result)
+static void rewrite(const struct dsn_config *config, const struct built_dsn *d,
+                    enum dsn_audience audience, bool local,
+                    struct dsn_rewrite_result *result)
 {
     struct dsn_rewrite_request req = {
         .config = config,
@@ -748,13 +753,11 @@ static void rewrite(const struct dsn_config *config,
 
 /* Concatenate the pieces of the new body. */
 static GString *splice(const struct built_dsn *d,
-                       const struct dsn_rewrite_result *result,
-                       size_t *count)
+                       const struct dsn_rewrite_result *result, size_t *count)
 {
     struct dsn_rewrite_piece pieces[DSN_REWRITE_MAX_PIECES];
     GString *out = g_string_new(NULL);
-    size_t  n = dsn_rewrite_pieces(result, d->body->str, d->body->len,
-                                   pieces);
+    size_t n = dsn_rewrite_pieces(result, d->body->str, d->body->len, pieces);
 
     ck_assert_uint_le(n, DSN_REWRITE_MAX_PIECES);
     for (size_t i = 0; i < n; i++)
@@ -771,8 +774,8 @@ static void parse_body(const struct built_dsn *d, const GString *body,
     const char *why = NULL;
 
     memset(report, 0, sizeof(*report));
-    ck_assert_msg(dsn_parse_message(&d->headers, body->str, body->len,
-                                    report, &why) == 0,
+    ck_assert_msg(dsn_parse_message(&d->headers, body->str, body->len, report,
+                                    &why) == 0,
                   "body does not parse: %s\n%s", STR(why), body->str);
     ck_assert_msg(report->kind == DSN_PARSE_DSN, "body is not a DSN:\n%s",
                   body->str);
@@ -786,11 +789,11 @@ static void assert_same_report(const struct dsn_report *before,
                                const struct dsn_report *after,
                                const char *label)
 {
-    char    code_before[16];
-    char    code_after[16];
+    char code_before[16];
+    char code_after[16];
 
-    ck_assert_msg(after->reporting_mta != NULL,
-                  "%s: Reporting-MTA missing", label);
+    ck_assert_msg(after->reporting_mta != NULL, "%s: Reporting-MTA missing",
+                  label);
     ck_assert_msg(after->recipient_count == before->recipient_count,
                   "%s: %zu recipients, expected %zu", label,
                   after->recipient_count, before->recipient_count);
@@ -800,16 +803,18 @@ static void assert_same_report(const struct dsn_report *before,
 
         ck_assert_msg(r->final_recipient != NULL,
                       "%s: recipient %zu has no Final-Recipient", label, i);
-        ck_assert_msg(r->status_valid, "%s: recipient %zu has no valid"
-                      " Status", label, i);
+        ck_assert_msg(r->status_valid,
+                      "%s: recipient %zu has no valid"
+                      " Status",
+                      label, i);
         dsn_status_format(&b->status, code_before, sizeof(code_before));
         dsn_status_format(&r->status, code_after, sizeof(code_after));
         ck_assert_msg(strcmp(code_before, code_after) == 0,
-                      "%s: recipient %zu has status %s, expected %s", label,
-                      i, code_after, code_before);
+                      "%s: recipient %zu has status %s, expected %s", label, i,
+                      code_after, code_before);
         ck_assert_msg(g_strcmp0(b->action, r->action) == 0,
-                      "%s: recipient %zu has action %s, expected %s", label,
-                      i, STR(r->action), STR(b->action));
+                      "%s: recipient %zu has action %s, expected %s", label, i,
+                      STR(r->action), STR(b->action));
     }
 }
 
@@ -825,9 +830,9 @@ START_TEST(test_status_reparse)
     struct dsn_report parsed_before;
     struct dsn_report parsed_after;
     GString *redacted = redact_status(config, &a, c->input, nl);
-    char  **lines;
-    char   *unix_text;
-    char   *label;
+    char **lines;
+    char *unix_text;
+    char *label;
 
     if (redacted == NULL) {
         dsn_config_free(config);
@@ -872,17 +877,17 @@ END_TEST
 START_TEST(test_rewrite_redacts_status_part)
 {
     const char *nl = newlines[_i];
-    struct dsn_config *config = config_load(
-        "external = { reporting_authority = \"mail.example.com\";"
-        " hide_internal_hosts = true; hide_postfix_fields = true;"
-        " hide_expansion = true; };\n");
+    struct dsn_config *config =
+        config_load("external = { reporting_authority = \"mail.example.com\";"
+                    " hide_internal_hosts = true; hide_postfix_fields = true;"
+                    " hide_expansion = true; };\n");
     struct dsn_spec spec = {.newline = nl, .status = status_input};
     struct built_dsn d;
     struct dsn_rewrite_result result;
     struct dsn_report again;
     GString *body;
     GString *want;
-    size_t  count;
+    size_t count;
 
     build_dsn(&d, &spec);
     rewrite(config, &d, DSN_AUDIENCE_EXTERNAL, true, &result);
@@ -891,12 +896,13 @@ START_TEST(test_rewrite_redacts_status_part)
     ck_assert_uint_eq(count, 5);
     parse_body(&d, body, &again);
     want = with_newline(expected_all, nl);
-    ck_assert_msg(again.status_content.end - again.status_content.start
-                  >= want->len
-                  && memcmp(body->str + again.status_content.start,
-                            want->str, want->len) == 0,
+    ck_assert_msg(again.status_content.end - again.status_content.start >=
+                          want->len &&
+                      memcmp(body->str + again.status_content.start, want->str,
+                             want->len) == 0,
                   "status part of the new body is not the redacted"
-                  " content:\n%s", body->str + again.status_content.start);
+                  " content:\n%s",
+                  body->str + again.status_content.start);
     assert_same_report(&result.report, &again, "rewritten body");
     ck_assert_str_eq(again.reporting_mta, "dns; mail.example.com");
     /* The returned message after the status part is unchanged. */
@@ -927,15 +933,15 @@ START_TEST(test_rewrite_redacts_text)
     rewrite(config, &d, DSN_AUDIENCE_EXTERNAL, true, &result);
     text = result.part->str;
     ck_assert_msg(strstr(text, "[team@example.org|5.1.1]\n") != NULL,
-                  "recipient is not the address the sender wrote:\n%s",
-                  text);
+                  "recipient is not the address the sender wrote:\n%s", text);
     ck_assert_msg(strstr(text, "team-lead") == NULL,
                   "expanded address shown:\n%s", text);
     ck_assert_msg(strstr(text, "\nDIAG=550 5.1.1 host [hidden][[hidden]]"
-                         " said: User unknown") != NULL,
+                               " said: User unknown") != NULL,
                   "diagnostic not masked:\n%s", text);
-    ck_assert_msg(strstr(text, "\nDIAG=connect to [hidden][[hidden]]:25:")
-                  != NULL, "diagnostic not masked:\n%s", text);
+    ck_assert_msg(strstr(text, "\nDIAG=connect to [hidden][[hidden]]:25:") !=
+                      NULL,
+                  "diagnostic not masked:\n%s", text);
     ck_assert_msg(strstr(text, "\nMTA=mx.example.net\n") != NULL,
                   "public Remote-MTA not shown:\n%s", text);
     ck_assert_int_eq(count_lines(text, "MTA="), 1);
@@ -953,9 +959,9 @@ END_TEST
 
 START_TEST(test_rewrite_internal_audience_not_redacted)
 {
-    struct dsn_config *config = config_load(
-        "external = { hide_internal_hosts = true;"
-        " hide_postfix_fields = true; };\n");
+    struct dsn_config *config =
+        config_load("external = { hide_internal_hosts = true;"
+                    " hide_postfix_fields = true; };\n");
     struct dsn_spec spec = {.status = status_input};
     struct built_dsn d;
     struct dsn_rewrite_result result;
@@ -982,8 +988,9 @@ static const char one_failed_status[] =
 /* Load the test config with an external max_returned_size. */
 static struct dsn_config *config_max_returned(long long size)
 {
-    char   *settings = g_strdup_printf("external = { max_returned_size ="
-                                       " %lldL; };\n", size);
+    char *settings = g_strdup_printf("external = { max_returned_size ="
+                                     " %lldL; };\n",
+                                     size);
     struct dsn_config *config = config_load(settings);
 
     g_free(settings);
@@ -993,9 +1000,9 @@ static struct dsn_config *config_max_returned(long long size)
 /* Return the content of the original_text part, after its header. */
 static const char *part_content(const GString *part, const char *nl)
 {
-    char   *blank = g_strconcat(nl, nl, NULL);
+    char *blank = g_strconcat(nl, nl, NULL);
     const char *hit = strstr(part->str, blank);
-    size_t  skip = strlen(blank);
+    size_t skip = strlen(blank);
 
     g_free(blank);
     ck_assert_msg(hit != NULL, "part has no blank line:\n%s", part->str);
@@ -1007,25 +1014,26 @@ START_TEST(test_truncate_headers_only)
     const char *nl = newlines[_i];
     struct dsn_config *config = config_max_returned(0);
     struct dsn_spec spec = {
-        .newline = nl, .status = one_failed_status, .original_lines = 40,
+        .newline = nl,
+        .status = one_failed_status,
+        .original_lines = 40,
     };
     struct built_dsn d;
     struct dsn_rewrite_result result;
     struct dsn_report again;
     GString *body;
     GString *header_line;
-    char   *header_block;
-    size_t  header_len;
-    size_t  count;
-    size_t  new_content_len;
+    char *header_block;
+    size_t header_len;
+    size_t count;
+    size_t new_content_len;
 
     build_dsn(&d, &spec);
     header_len = d.original_header_end - d.original.start;
     rewrite(config, &d, DSN_AUDIENCE_EXTERNAL, true, &result);
     ck_assert_msg(result.original_text != NULL, "returned message not cut");
     header_line = with_newline("Content-Type: text/rfc822-headers\n", nl);
-    ck_assert_msg(strstr(result.original_text->str, header_line->str)
-                  != NULL,
+    ck_assert_msg(strstr(result.original_text->str, header_line->str) != NULL,
                   "no text/rfc822-headers Content-Type:\n%s",
                   result.original_text->str);
     ck_assert_msg(strstr(result.original_text->str,
@@ -1044,8 +1052,8 @@ START_TEST(test_truncate_headers_only)
     ck_assert_int_eq(again.original_type, DSN_ORIGINAL_HEADERS);
     ck_assert_msg(dsn_parse_original_end(body->str, body->len, &again),
                   "no delimiter after the cut returned message");
-    new_content_len = again.original_content.end
-        - again.original_content.start;
+    new_content_len =
+        again.original_content.end - again.original_content.start;
     ck_assert_uint_eq(new_content_len, header_len);
     ck_assert_msg(memcmp(body->str + again.original_content.start,
                          d.body->str + d.original.start, header_len) == 0,
@@ -1074,9 +1082,11 @@ START_TEST(test_truncate_global)
     struct dsn_config *config = config_max_returned(0);
     struct dsn_spec spec = {
         .status_type = "message/global-delivery-status",
-        .status = one_failed_status, .original_type = "message/global",
+        .status = one_failed_status,
+        .original_type = "message/global",
         .original_header = "From: Jörg <joerg@example.org>\n"
-        "Subject: Grüße\n", .original_lines = 5,
+                           "Subject: Grüße\n",
+        .original_lines = 5,
     };
     struct built_dsn d;
     struct dsn_rewrite_result result;
@@ -1088,8 +1098,7 @@ START_TEST(test_truncate_global)
     ck_assert_msg(result.original_text != NULL, "returned message not cut");
     ck_assert_msg(strstr(result.original_text->str,
                          "Content-Type: message/global-headers\n") != NULL,
-                  "no message/global-headers:\n%s",
-                  result.original_text->str);
+                  "no message/global-headers:\n%s", result.original_text->str);
     ck_assert_msg(strstr(result.original_text->str,
                          "Content-Transfer-Encoding: 8bit\n") != NULL,
                   "UTF-8 header block not labelled 8bit:\n%s",
@@ -1109,18 +1118,20 @@ END_TEST
 /* Offsets from the size of the returned message, and whether it is cut. */
 struct size_case {
     long long delta;
-    bool    cut;
+    bool cut;
 };
 
 static const struct size_case size_cases[] = {
-    {-1, true}, {0, false}, {1, false}, {100000, false},
+    {-1, true},
+    {0, false},
+    {1, false},
+    {100000, false},
 };
 
 START_TEST(test_truncate_size_limit)
 {
     const struct size_case *c = &size_cases[_i];
-    struct dsn_spec spec = {.status = one_failed_status,
-        .original_lines = 20};
+    struct dsn_spec spec = {.status = one_failed_status, .original_lines = 20};
     struct built_dsn d;
     struct dsn_rewrite_result result;
     struct dsn_config *config;
@@ -1132,8 +1143,8 @@ START_TEST(test_truncate_size_limit)
     rewrite(config, &d, DSN_AUDIENCE_EXTERNAL, true, &result);
     ck_assert_msg((result.original_text != NULL) == c->cut,
                   "returned message of %lld bytes with max_returned_size"
-                  " %lld: cut is %d, expected %d", size, size + c->delta,
-                  result.original_text != NULL, c->cut);
+                  " %lld: cut is %d, expected %d",
+                  size, size + c->delta, result.original_text != NULL, c->cut);
     ck_assert_msg((strstr(result.part->str, "TRUNCATED=") != NULL) == c->cut,
                   "original_truncated does not match the cut:\n%s",
                   result.part->str);
@@ -1147,7 +1158,9 @@ START_TEST(test_truncate_no_close_delimiter)
 {
     struct dsn_config *config = config_max_returned(0);
     struct dsn_spec spec = {
-        .status = one_failed_status, .original_lines = 40, .no_close = true,
+        .status = one_failed_status,
+        .original_lines = 40,
+        .no_close = true,
     };
     struct built_dsn d;
     struct dsn_rewrite_result result;
@@ -1173,7 +1186,8 @@ START_TEST(test_truncate_not_for_headers_part)
 {
     struct dsn_config *config = config_max_returned(0);
     struct dsn_spec spec = {
-        .status = one_failed_status, .original_type = "text/rfc822-headers",
+        .status = one_failed_status,
+        .original_type = "text/rfc822-headers",
     };
     struct built_dsn d;
     struct dsn_rewrite_result result;
@@ -1191,7 +1205,7 @@ START_TEST(test_truncate_unset_is_no_limit)
 {
     struct dsn_config *config = config_load("");
     struct dsn_spec spec = {.status = one_failed_status,
-        .original_lines = 5000};
+                            .original_lines = 5000};
     struct built_dsn d;
     struct dsn_rewrite_result result;
 
@@ -1213,14 +1227,16 @@ START_TEST(test_pieces_without_policy)
     const char *nl = newlines[_i];
     struct dsn_config *config = config_load("");
     struct dsn_spec spec = {
-        .newline = nl, .status = status_input, .original_lines = 10,
+        .newline = nl,
+        .status = status_input,
+        .original_lines = 10,
     };
     struct built_dsn d;
     struct dsn_rewrite_result result;
     struct dsn_report again;
     GString *body;
-    size_t  count;
-    size_t  tail = 0;
+    size_t count;
+    size_t tail = 0;
 
     build_dsn(&d, &spec);
     rewrite(config, &d, DSN_AUDIENCE_EXTERNAL, true, &result);
@@ -1231,19 +1247,19 @@ START_TEST(test_pieces_without_policy)
     ck_assert_msg(memcmp(body->str, d.body->str, d.human.start) == 0,
                   "bytes before the first part changed");
     tail = d.body->len - d.human.end;
-    ck_assert_msg(body->len >= tail
-                  && memcmp(body->str + body->len - tail,
-                            d.body->str + d.human.end, tail) == 0,
+    ck_assert_msg(body->len >= tail &&
+                      memcmp(body->str + body->len - tail,
+                             d.body->str + d.human.end, tail) == 0,
                   "bytes after the first part changed");
     parse_body(&d, body, &again);
     ck_assert_uint_eq(again.status_content.end - again.status_content.start,
-                      result.report.status_content.end
-                      - result.report.status_content.start);
-    ck_assert_msg(memcmp(body->str + again.status_content.start,
-                         d.body->str + result.report.status_content.start,
-                         again.status_content.end
-                         - again.status_content.start) == 0,
-                  "delivery-status content changed");
+                      result.report.status_content.end -
+                          result.report.status_content.start);
+    ck_assert_msg(
+        memcmp(body->str + again.status_content.start,
+               d.body->str + result.report.status_content.start,
+               again.status_content.end - again.status_content.start) == 0,
+        "delivery-status content changed");
     g_string_free(body, TRUE);
     dsn_parse_free(&again);
     dsn_rewrite_free(&result);
@@ -1255,18 +1271,20 @@ END_TEST
 START_TEST(test_pieces_with_every_policy)
 {
     const char *nl = newlines[_i];
-    struct dsn_config *config = config_load(
-        "external = { reporting_authority = \"mail.example.com\";"
-        " hide_internal_hosts = true; hide_postfix_fields = true;"
-        " hide_expansion = true; max_returned_size = 0; };\n");
+    struct dsn_config *config =
+        config_load("external = { reporting_authority = \"mail.example.com\";"
+                    " hide_internal_hosts = true; hide_postfix_fields = true;"
+                    " hide_expansion = true; max_returned_size = 0; };\n");
     struct dsn_spec spec = {
-        .newline = nl, .status = status_input, .original_lines = 10,
+        .newline = nl,
+        .status = status_input,
+        .original_lines = 10,
     };
     struct built_dsn d;
     struct dsn_rewrite_result result;
     struct dsn_report again;
     GString *body;
-    size_t  count;
+    size_t count;
 
     build_dsn(&d, &spec);
     rewrite(config, &d, DSN_AUDIENCE_EXTERNAL, true, &result);
@@ -1319,30 +1337,28 @@ struct copy_case {
     const char *name;
     const char *settings;
     const char *status;
-    bool    local;
-    const char *copy_to;        /* NULL: no copy */
+    bool local;
+    const char *copy_to; /* NULL: no copy */
     const char *copy_code;
 };
 
 static const struct copy_case copy_cases[] = {
-    {"default codes, 5.4.6", "", loop_status, true,
-     "postmaster@mx.example", "5.4.6"},
+    {"default codes, 5.4.6", "", loop_status, true, "postmaster@mx.example",
+     "5.4.6"},
     {"default codes, 5.4.7", "", timeout_status, true, NULL, ""},
-    {"foreign DSN", "rewrite_foreign = true;\n", loop_status, false, NULL,
-     ""},
+    {"foreign DSN", "rewrite_foreign = true;\n", loop_status, false, NULL, ""},
     {"copies turned off", "postmaster_copies = [ ];\n", loop_status, true,
      NULL, ""},
-    {"wildcard 5.4.x", "postmaster_copies = [ \"5.4.x\" ];\n",
-     timeout_status, true, "postmaster@mx.example", "5.4.7"},
+    {"wildcard 5.4.x", "postmaster_copies = [ \"5.4.x\" ];\n", timeout_status,
+     true, "postmaster@mx.example", "5.4.7"},
     {"wildcard 5.x.x, first match", "postmaster_copies = [ \"5.x.x\" ];\n",
      loop_status, true, "postmaster@mx.example", "5.1.1"},
     {"reporting_host completes", "reporting_host = \"mail.example.com\";\n",
      loop_status, true, "postmaster@mail.example.com", "5.4.6"},
-    {"bare postmaster_copy_to", "postmaster_copy_to = \"noc\";\n",
-     loop_status, true, "noc@mx.example", "5.4.6"},
-    {"full postmaster_copy_to",
-     "postmaster_copy_to = \"noc@example.com\";\n", loop_status, true,
-     "noc@example.com", "5.4.6"},
+    {"bare postmaster_copy_to", "postmaster_copy_to = \"noc\";\n", loop_status,
+     true, "noc@mx.example", "5.4.6"},
+    {"full postmaster_copy_to", "postmaster_copy_to = \"noc@example.com\";\n",
+     loop_status, true, "noc@example.com", "5.4.6"},
 };
 
 START_TEST(test_copy)
@@ -1370,16 +1386,13 @@ END_TEST
 /* Envelope recipients of the DSN, and whether the postmaster gets a copy. */
 struct copy_recipient_case {
     const char *recipient;
-    bool    copy;
+    bool copy;
 };
 
 static const struct copy_recipient_case copy_recipient_cases[] = {
-    {"<postmaster@mx.example>", false},
-    {"postmaster@mx.example", false},
-    {"<POSTMASTER@MX.EXAMPLE>", false},
-    {"<apostmaster@mx.example>", true},
-    {"<postmaster@mx.example.org>", true},
-    {"<sender@example.org>", true},
+    {"<postmaster@mx.example>", false},    {"postmaster@mx.example", false},
+    {"<POSTMASTER@MX.EXAMPLE>", false},    {"<apostmaster@mx.example>", true},
+    {"<postmaster@mx.example.org>", true}, {"<sender@example.org>", true},
 };
 
 START_TEST(test_copy_recipient_is_postmaster)
@@ -1390,8 +1403,10 @@ START_TEST(test_copy_recipient_is_postmaster)
     struct built_dsn d;
     struct dsn_rewrite_result result;
     struct dsn_rewrite_request req = {
-        .config = config, .envelope_sender = "",
-        .recipient = c->recipient, .hostname = "mx.example",
+        .config = config,
+        .envelope_sender = "",
+        .recipient = c->recipient,
+        .hostname = "mx.example",
         .local = true,
     };
 
@@ -1413,12 +1428,12 @@ END_TEST
 
 static Suite *dsn_redact_suite(void)
 {
-    Suite  *suite = suite_create("dsn_redact");
-    TCase  *text = tcase_create("redact_text");
-    TCase  *status = tcase_create("redact_status");
-    TCase  *truncate = tcase_create("rewrite_truncate");
-    TCase  *pieces = tcase_create("rewrite_pieces");
-    TCase  *copy = tcase_create("rewrite_copy");
+    Suite *suite = suite_create("dsn_redact");
+    TCase *text = tcase_create("redact_text");
+    TCase *status = tcase_create("redact_status");
+    TCase *truncate = tcase_create("rewrite_truncate");
+    TCase *pieces = tcase_create("rewrite_pieces");
+    TCase *copy = tcase_create("rewrite_copy");
 
     tcase_add_loop_test(text, test_text, 0, ARRAY_SIZE(text_cases));
     tcase_add_test(text, test_text_no_internal_domains);
@@ -1459,10 +1474,10 @@ static Suite *dsn_redact_suite(void)
     return (suite);
 }
 
-int     main(void)
+int main(void)
 {
     SRunner *runner = srunner_create(dsn_redact_suite());
-    int     failed;
+    int failed;
 
     dsn_util_gmime_init();
     srunner_run_all(runner, CK_NORMAL);

@@ -32,14 +32,14 @@
 #define STR(s) ((s) ? (s) : "(null)")
 
 /* Base layouts that every test config needs to load. */
-#define BASE_LAYOUTS \
-    "layouts = {\n" \
-    "  failure = { subject = \"F\";" \
-    " text = \"BASE-FAILURE${recipients}\"; };\n" \
-    "  delay = { subject = \"D\";" \
-    " text = \"BASE-DELAY${recipients}\"; };\n" \
-    "  success = { subject = \"S\";" \
-    " text = \"BASE-SUCCESS${recipients}\"; };\n" \
+#define BASE_LAYOUTS                                                          \
+    "layouts = {\n"                                                           \
+    "  failure = { subject = \"F\";"                                          \
+    " text = \"BASE-FAILURE${recipients}\"; };\n"                             \
+    "  delay = { subject = \"D\";"                                            \
+    " text = \"BASE-DELAY${recipients}\"; };\n"                               \
+    "  success = { subject = \"S\";"                                          \
+    " text = \"BASE-SUCCESS${recipients}\"; };\n"                             \
     "};\n"
 
 /* The config of the current test, loaded by a checked fixture. */
@@ -49,8 +49,8 @@ static struct dsn_config *config;
 static struct dsn_config *load_text(const char *text)
 {
     GError *error = NULL;
-    char   *dir = g_dir_make_tmp("check_dsn_select-XXXXXX", &error);
-    char   *path;
+    char *dir = g_dir_make_tmp("check_dsn_select-XXXXXX", &error);
+    char *path;
     GString *errors = g_string_new(NULL);
     struct dsn_config *loaded;
 
@@ -60,8 +60,10 @@ static struct dsn_config *load_text(const char *text)
     ck_assert_msg(g_file_set_contents(path, text, -1, &error),
                   "cannot write %s: %s", path, error ? error->message : "");
     loaded = dsn_config_load(path, errors);
-    ck_assert_msg(loaded != NULL, "test config failed to load:\n%s\n"
-                  "config:\n%s", errors->str, text);
+    ck_assert_msg(loaded != NULL,
+                  "test config failed to load:\n%s\n"
+                  "config:\n%s",
+                  errors->str, text);
     g_unlink(path);
     g_rmdir(dir);
     g_string_free(errors, TRUE);
@@ -120,8 +122,7 @@ static const char *source_name(enum dsn_select_source source)
 
 static const char audience_config[] =
     "internal_domains = [ \"example.com\", \".corp.example.net\","
-    " \"Mixed.Example.ORG\" ];\n"
-    BASE_LAYOUTS;
+    " \"Mixed.Example.ORG\" ];\n" BASE_LAYOUTS;
 
 static void setup_audience(void)
 {
@@ -171,16 +172,17 @@ START_TEST(test_audience_table)
     const struct audience_case *c = &audience_cases[_i];
     enum dsn_audience got = dsn_select_audience(config, c->address);
 
-    ck_assert_msg(got == c->expected, "audience of \"%s\" is %s, expected"
-                  " %s", c->address, audience_name(got),
-                  audience_name(c->expected));
+    ck_assert_msg(got == c->expected,
+                  "audience of \"%s\" is %s, expected"
+                  " %s",
+                  c->address, audience_name(got), audience_name(c->expected));
 }
 END_TEST
 
 START_TEST(test_audience_null)
 {
-    ck_assert_msg(dsn_select_audience(config, NULL)
-                  == DSN_AUDIENCE_EXTERNAL, "a NULL address is not"
+    ck_assert_msg(dsn_select_audience(config, NULL) == DSN_AUDIENCE_EXTERNAL,
+                  "a NULL address is not"
                   " external");
 }
 END_TEST
@@ -189,8 +191,9 @@ START_TEST(test_audience_no_domains)
 {
     struct dsn_config *empty = load_text(BASE_LAYOUTS);
 
-    ck_assert_msg(dsn_select_audience(empty, "user@example.com")
-                  == DSN_AUDIENCE_EXTERNAL, "with no internal_domains,"
+    ck_assert_msg(dsn_select_audience(empty, "user@example.com") ==
+                      DSN_AUDIENCE_EXTERNAL,
+                  "with no internal_domains,"
                   " user@example.com is not external");
     dsn_config_free(empty);
 }
@@ -219,7 +222,7 @@ END_TEST
 
 struct address_case {
     const char *text;
-    bool    expected;
+    bool expected;
 };
 
 static const struct address_case address_cases[] = {
@@ -298,7 +301,7 @@ static const struct address_case address_cases[] = {
 START_TEST(test_private_table)
 {
     const struct address_case *c = &address_cases[_i];
-    bool    got = dsn_select_private_address(c->text);
+    bool got = dsn_select_private_address(c->text);
 
     ck_assert_msg(got == c->expected, "\"%s\" is %s, expected %s", c->text,
                   got ? "private" : "public",
@@ -324,9 +327,8 @@ static const char language_config[] =
     "default_language = \"de\";\n"
     "internal = { default_language = \"fr\"; };\n"
     "external = { detect_language = false; };\n"
-    "messages = ( { code = \"default\"; text = \"UNTAGGED\"; } );\n"
-    BASE_LAYOUTS
-    "languages = {\n"
+    "messages = ( { code = \"default\"; text = \"UNTAGGED\"; } "
+    ");\n" BASE_LAYOUTS "languages = {\n"
     "  de = { messages = ( { code = \"default\"; text = \"DE\"; } ); };\n"
     "  fr = { messages = ( { code = \"default\"; text = \"FR\"; } ); };\n"
     "  pt = { messages = ( { code = \"default\"; text = \"PT\"; } ); };\n"
@@ -344,9 +346,8 @@ static const char untagged_config[] =
     "default_language = \"en\";\n"
     "internal = { default_language = \"es\"; };\n"
     "external = { default_language = \"en-GB\"; };\n"
-    "messages = ( { code = \"default\"; text = \"UNTAGGED\"; } );\n"
-    BASE_LAYOUTS
-    "languages = {\n"
+    "messages = ( { code = \"default\"; text = \"UNTAGGED\"; } "
+    ");\n" BASE_LAYOUTS "languages = {\n"
     "  de = { messages = ( { code = \"default\"; text = \"DE\"; } ); };\n"
     "};\n";
 
@@ -354,9 +355,8 @@ static const char untagged_config[] =
 static const char global_config[] =
     "default_language = \"de-AT\";\n"
     "internal = { default_language = \"it\"; };\n"
-    "messages = ( { code = \"default\"; text = \"UNTAGGED\"; } );\n"
-    BASE_LAYOUTS
-    "languages = {\n"
+    "messages = ( { code = \"default\"; text = \"UNTAGGED\"; } "
+    ");\n" BASE_LAYOUTS "languages = {\n"
     "  de = { messages = ( { code = \"default\"; text = \"DE\"; } ); };\n"
     "};\n";
 
@@ -365,28 +365,28 @@ struct language_case {
     enum dsn_audience audience;
     const char *content_language;
     const char *accept_language;
-    const char *expected;       /* config spelling, or NULL */
+    const char *expected; /* config spelling, or NULL */
     enum dsn_select_source source;
 };
 
 static const struct language_case language_cases[] = {
     /* Accept-Language by q-value, not by position. */
-    {language_config, DSN_AUDIENCE_INTERNAL, NULL, "de;q=0.5, fr;q=0.9",
-     "fr", DSN_SELECT_DETECTED},
-    {language_config, DSN_AUDIENCE_INTERNAL, NULL, "de;q=0.5,fr;q=0.9",
-     "fr", DSN_SELECT_DETECTED},
-    {language_config, DSN_AUDIENCE_INTERNAL, NULL, "pt;q=0.3, de",
-     "de", DSN_SELECT_DETECTED},
+    {language_config, DSN_AUDIENCE_INTERNAL, NULL, "de;q=0.5, fr;q=0.9", "fr",
+     DSN_SELECT_DETECTED},
+    {language_config, DSN_AUDIENCE_INTERNAL, NULL, "de;q=0.5,fr;q=0.9", "fr",
+     DSN_SELECT_DETECTED},
+    {language_config, DSN_AUDIENCE_INTERNAL, NULL, "pt;q=0.3, de", "de",
+     DSN_SELECT_DETECTED},
     /* Equal weights keep the header's order. */
     {language_config, DSN_AUDIENCE_INTERNAL, NULL, "fr, de", "fr",
      DSN_SELECT_DETECTED},
-    {language_config, DSN_AUDIENCE_INTERNAL, NULL, "de;q=0.8, fr;q=0.8",
-     "de", DSN_SELECT_DETECTED},
+    {language_config, DSN_AUDIENCE_INTERNAL, NULL, "de;q=0.8, fr;q=0.8", "de",
+     DSN_SELECT_DETECTED},
     /* "*" and q=0 are skipped. */
     {language_config, DSN_AUDIENCE_INTERNAL, NULL, "*, de;q=0.1", "de",
      DSN_SELECT_DETECTED},
-    {language_config, DSN_AUDIENCE_INTERNAL, NULL, "pt;q=0, de;q=0.2",
-     "de", DSN_SELECT_DETECTED},
+    {language_config, DSN_AUDIENCE_INTERNAL, NULL, "pt;q=0, de;q=0.2", "de",
+     DSN_SELECT_DETECTED},
     {language_config, DSN_AUDIENCE_INTERNAL, NULL, "de;q=0", "fr",
      DSN_SELECT_DEFAULT},
     {language_config, DSN_AUDIENCE_INTERNAL, NULL, "de;q=0.000", "fr",
@@ -394,13 +394,15 @@ static const struct language_case language_cases[] = {
     {language_config, DSN_AUDIENCE_INTERNAL, NULL, "*", "fr",
      DSN_SELECT_DEFAULT},
     /* Unknown tags are passed over. */
-    {language_config, DSN_AUDIENCE_INTERNAL, NULL, "xx, yy-ZZ;q=0.9, pt;"
-     "q=0.1", "pt", DSN_SELECT_DETECTED},
+    {language_config, DSN_AUDIENCE_INTERNAL, NULL,
+     "xx, yy-ZZ;q=0.9, pt;"
+     "q=0.1",
+     "pt", DSN_SELECT_DETECTED},
     /* Content-Language beats Accept-Language, whatever the q-values. */
     {language_config, DSN_AUDIENCE_INTERNAL, "de", "fr", "de",
      DSN_SELECT_DETECTED},
-    {language_config, DSN_AUDIENCE_INTERNAL, "pt", "de;q=1.0, fr;q=0.9",
-     "pt", DSN_SELECT_DETECTED},
+    {language_config, DSN_AUDIENCE_INTERNAL, "pt", "de;q=1.0, fr;q=0.9", "pt",
+     DSN_SELECT_DETECTED},
     {language_config, DSN_AUDIENCE_INTERNAL, "xx-YY, de", "fr", "de",
      DSN_SELECT_DETECTED},
     /* A q parameter does not move a Content-Language tag behind one of
@@ -430,8 +432,7 @@ static const struct language_case language_cases[] = {
      DSN_SELECT_DEFAULT},
     {language_config, DSN_AUDIENCE_INTERNAL, NULL, NULL, "fr",
      DSN_SELECT_DEFAULT},
-    {language_config, DSN_AUDIENCE_INTERNAL, "", "", "fr",
-     DSN_SELECT_DEFAULT},
+    {language_config, DSN_AUDIENCE_INTERNAL, "", "", "fr", DSN_SELECT_DEFAULT},
     /* detect_language = false ignores both headers. */
     {language_config, DSN_AUDIENCE_EXTERNAL, "fr", "pt", "de",
      DSN_SELECT_DEFAULT},
@@ -483,16 +484,18 @@ START_TEST(test_language_table)
 {
     const struct language_case *c = &language_cases[_i];
     struct dsn_config *cfg = load_text(c->config_text);
-    enum dsn_select_source source = (enum dsn_select_source) -1;
+    enum dsn_select_source source = (enum dsn_select_source) - 1;
     const char *got = select_language(cfg, c->audience, c->content_language,
                                       c->accept_language, &source);
 
-    ck_assert_msg(g_strcmp0(got, c->expected) == 0, "%s sender,"
+    ck_assert_msg(g_strcmp0(got, c->expected) == 0,
+                  "%s sender,"
                   " Content-Language \"%s\", Accept-Language \"%s\": got"
-                  " %s, expected %s", audience_name(c->audience),
-                  STR(c->content_language), STR(c->accept_language),
-                  STR(got), STR(c->expected));
-    ck_assert_msg(source == c->source, "%s sender, Content-Language"
+                  " %s, expected %s",
+                  audience_name(c->audience), STR(c->content_language),
+                  STR(c->accept_language), STR(got), STR(c->expected));
+    ck_assert_msg(source == c->source,
+                  "%s sender, Content-Language"
                   " \"%s\", Accept-Language \"%s\": source %s, expected %s",
                   audience_name(c->audience), STR(c->content_language),
                   STR(c->accept_language), source_name(source),
@@ -505,15 +508,17 @@ START_TEST(test_language_config_spelling)
 {
     struct dsn_config *cfg = load_text(language_config);
     enum dsn_select_source source;
-    const char *got = select_language(cfg, DSN_AUDIENCE_INTERNAL, NULL,
-                                      "PT-br", &source);
-    bool    owned = false;
+    const char *got =
+        select_language(cfg, DSN_AUDIENCE_INTERNAL, NULL, "PT-br", &source);
+    bool owned = false;
 
     /* The result must point into the config, not at the header. */
     for (size_t i = 0; i < cfg->message_count; i++)
         owned = owned || got == cfg->messages[i].language;
-    ck_assert_msg(owned, "the selected language \"%s\" is not a string of"
-                  " the config", STR(got));
+    ck_assert_msg(owned,
+                  "the selected language \"%s\" is not a string of"
+                  " the config",
+                  STR(got));
     dsn_config_free(cfg);
 }
 END_TEST
@@ -522,13 +527,17 @@ START_TEST(test_language_null_report)
 {
     struct dsn_config *cfg = load_text(language_config);
     enum dsn_select_source source = DSN_SELECT_DETECTED;
-    const char *got = dsn_select_language(cfg, DSN_AUDIENCE_INTERNAL, NULL,
-                                          &source);
+    const char *got =
+        dsn_select_language(cfg, DSN_AUDIENCE_INTERNAL, NULL, &source);
 
-    ck_assert_msg(g_strcmp0(got, "fr") == 0, "no report: got %s, expected"
-                  " the internal default fr", STR(got));
-    ck_assert_msg(source == DSN_SELECT_DEFAULT, "no report: source %s,"
-                  " expected default", source_name(source));
+    ck_assert_msg(g_strcmp0(got, "fr") == 0,
+                  "no report: got %s, expected"
+                  " the internal default fr",
+                  STR(got));
+    ck_assert_msg(source == DSN_SELECT_DEFAULT,
+                  "no report: source %s,"
+                  " expected default",
+                  source_name(source));
     dsn_config_free(cfg);
 }
 END_TEST
@@ -539,16 +548,9 @@ struct match_case {
 };
 
 static const struct match_case match_cases[] = {
-    {"pt-BR", "pt-BR"},
-    {"pt-br", "pt-BR"},
-    {"pt-PT", "pt"},
-    {"pt", "pt"},
-    {"PT", "pt"},
-    {"de-CH-1996", "de"},
-    {"sv-FI", "sv"},
-    {"xx", NULL},
-    {"en", NULL},
-    {"", NULL},
+    {"pt-BR", "pt-BR"}, {"pt-br", "pt-BR"},   {"pt-PT", "pt"}, {"pt", "pt"},
+    {"PT", "pt"},       {"de-CH-1996", "de"}, {"sv-FI", "sv"}, {"xx", NULL},
+    {"en", NULL},       {"", NULL},
 };
 
 START_TEST(test_match_table)
@@ -557,8 +559,10 @@ START_TEST(test_match_table)
     struct dsn_config *cfg = load_text(language_config);
     const char *got = dsn_select_match(cfg, c->tag);
 
-    ck_assert_msg(g_strcmp0(got, c->expected) == 0, "match \"%s\": got %s,"
-                  " expected %s", c->tag, STR(got), STR(c->expected));
+    ck_assert_msg(g_strcmp0(got, c->expected) == 0,
+                  "match \"%s\": got %s,"
+                  " expected %s",
+                  c->tag, STR(got), STR(c->expected));
     dsn_config_free(cfg);
 }
 END_TEST
@@ -583,9 +587,7 @@ static const char message_config[] =
     "  { code = \"5.7.1\"; audience = \"external\"; text = \"EXT-571\"; },\n"
     "  { code = \"5.7.x\"; audience = \"internal\"; text = \"INT-57X\"; },\n"
     "  { code = \"4.x.x\"; audience = \"external\"; text = \"EXT-4XX\"; }\n"
-    ");\n"
-    BASE_LAYOUTS
-    "languages = {\n"
+    ");\n" BASE_LAYOUTS "languages = {\n"
     "  de = { messages = (\n"
     "    { code = \"5.x.x\"; text = \"DE-5XX\"; },\n"
     "    { code = \"5.1.1\"; text = \"DE-511\"; },\n"
@@ -598,7 +600,7 @@ struct message_case {
     const char *code;
     enum dsn_audience audience;
     const char *language;
-    const char *expected;       /* marker text, or NULL for no entry */
+    const char *expected; /* marker text, or NULL for no entry */
 };
 
 static const struct message_case message_cases[] = {
@@ -637,18 +639,21 @@ START_TEST(test_message_table)
     const struct message_case *c = &message_cases[_i];
     struct dsn_status status;
     const struct dsn_config_message *m;
-    char   *got;
+    char *got;
 
     ck_assert_msg(dsn_status_parse(c->code, &status, NULL), "bad code %s",
                   c->code);
     m = dsn_select_message(config, &status, c->audience, c->language);
-    ck_assert_msg(m != NULL, "%s, %s sender, language %s: no entry,"
-                  " expected %s", c->code, audience_name(c->audience),
-                  STR(c->language), c->expected);
+    ck_assert_msg(m != NULL,
+                  "%s, %s sender, language %s: no entry,"
+                  " expected %s",
+                  c->code, audience_name(c->audience), STR(c->language),
+                  c->expected);
     got = expand_marker(m->text);
-    ck_assert_msg(strcmp(got, c->expected) == 0, "%s, %s sender, language"
-                  " %s: got %s (code %s, line %d), expected %s", c->code,
-                  audience_name(c->audience), STR(c->language), got,
+    ck_assert_msg(strcmp(got, c->expected) == 0,
+                  "%s, %s sender, language"
+                  " %s: got %s (code %s, line %d), expected %s",
+                  c->code, audience_name(c->audience), STR(c->language), got,
                   m->code, m->line, c->expected);
     g_free(got);
 }
@@ -661,20 +666,22 @@ static void setup_message(void)
 
 START_TEST(test_message_no_match)
 {
-    struct dsn_config *cfg = load_text(
-        "messages = ( { code = \"5.1.1\"; text = \"ONLY-511\"; },\n"
-        "  { code = \"5.2.x\"; audience = \"internal\"; text = \"X\"; } );\n"
-        BASE_LAYOUTS);
+    struct dsn_config *cfg =
+        load_text("messages = ( { code = \"5.1.1\"; text = \"ONLY-511\"; },\n"
+                  "  { code = \"5.2.x\"; audience = \"internal\"; text = "
+                  "\"X\"; } );\n" BASE_LAYOUTS);
     struct dsn_status status;
 
     ck_assert(dsn_status_parse("4.4.1", &status, NULL));
-    ck_assert_msg(dsn_select_message(cfg, &status, DSN_AUDIENCE_EXTERNAL,
-                                     NULL) == NULL, "4.4.1 matched an"
-                  " entry although there is no default");
+    ck_assert_msg(
+        dsn_select_message(cfg, &status, DSN_AUDIENCE_EXTERNAL, NULL) == NULL,
+        "4.4.1 matched an"
+        " entry although there is no default");
     ck_assert(dsn_status_parse("5.2.2", &status, NULL));
-    ck_assert_msg(dsn_select_message(cfg, &status, DSN_AUDIENCE_EXTERNAL,
-                                     "de") == NULL, "5.2.2 for an external"
-                  " sender matched the internal-only entry");
+    ck_assert_msg(
+        dsn_select_message(cfg, &status, DSN_AUDIENCE_EXTERNAL, "de") == NULL,
+        "5.2.2 for an external"
+        " sender matched the internal-only entry");
     dsn_config_free(cfg);
 }
 END_TEST
@@ -749,30 +756,31 @@ START_TEST(test_layout_table)
 {
     const struct layout_case *c = &layout_cases[_i];
     const struct dsn_config_layout *l;
-    char   *got;
+    char *got;
 
     l = dsn_select_layout(config, c->outcome, c->audience, c->language);
     ck_assert_msg(l != NULL, "%s, %s sender, language %s: no layout",
                   dsn_config_outcome_name(c->outcome),
                   audience_name(c->audience), STR(c->language));
     got = expand_marker(l->text);
-    ck_assert_msg(strcmp(got, c->expected) == 0, "%s, %s sender, language"
+    ck_assert_msg(strcmp(got, c->expected) == 0,
+                  "%s, %s sender, language"
                   " %s: got %s (line %d), expected %s",
                   dsn_config_outcome_name(c->outcome),
-                  audience_name(c->audience), STR(c->language), got,
-                  l->line, c->expected);
+                  audience_name(c->audience), STR(c->language), got, l->line,
+                  c->expected);
     g_free(got);
 }
 END_TEST
 
 static Suite *dsn_select_suite(void)
 {
-    Suite  *suite = suite_create("dsn_select");
-    TCase  *audience = tcase_create("audience");
-    TCase  *address = tcase_create("private_address");
-    TCase  *language = tcase_create("language");
-    TCase  *message = tcase_create("message");
-    TCase  *layout = tcase_create("layout");
+    Suite *suite = suite_create("dsn_select");
+    TCase *audience = tcase_create("audience");
+    TCase *address = tcase_create("private_address");
+    TCase *language = tcase_create("language");
+    TCase *message = tcase_create("message");
+    TCase *layout = tcase_create("layout");
 
     tcase_add_checked_fixture(audience, setup_audience, teardown_config);
     tcase_add_loop_test(audience, test_audience_table, 0,
@@ -808,10 +816,10 @@ static Suite *dsn_select_suite(void)
     return (suite);
 }
 
-int     main(void)
+int main(void)
 {
     SRunner *runner = srunner_create(dsn_select_suite());
-    int     failed;
+    int failed;
 
     srunner_run_all(runner, CK_NORMAL);
     failed = srunner_ntests_failed(runner);

@@ -22,10 +22,10 @@
 
 struct parse_good_case {
     const char *text;
-    int     code_class;
-    int     subject;
-    int     detail;
-    size_t  len;
+    int code_class;
+    int subject;
+    int detail;
+    size_t len;
 };
 
 static const struct parse_good_case parse_good_cases[] = {
@@ -61,8 +61,8 @@ START_TEST(test_parse_good)
 {
     const struct parse_good_case *c = &parse_good_cases[_i];
     struct dsn_status status = {-7, -7, -7};
-    size_t  len = 12345;
-    bool    ok = dsn_status_parse(c->text, &status, &len);
+    size_t len = 12345;
+    bool ok = dsn_status_parse(c->text, &status, &len);
 
     ck_assert_msg(ok, "parse(\"%s\") failed, expected %d.%d.%d", c->text,
                   c->code_class, c->subject, c->detail);
@@ -86,8 +86,8 @@ START_TEST(test_parse_null_len)
 
     ck_assert_msg(dsn_status_parse("5.2.2 full", &status, NULL),
                   "parse(\"5.2.2 full\") with len NULL failed");
-    ck_assert_msg(status.code_class == 5 && status.subject == 2
-                  && status.detail == 2,
+    ck_assert_msg(status.code_class == 5 && status.subject == 2 &&
+                      status.detail == 2,
                   "parse(\"5.2.2 full\") with len NULL stored %d.%d.%d",
                   status.code_class, status.subject, status.detail);
 }
@@ -96,53 +96,25 @@ END_TEST
 /* Parsing: bad input */
 
 static const char *const parse_bad_cases[] = {
-    "",
-    "   ",
-    "5",
-    "5.",
-    "5.1",
-    "5.1.",
-    "5.1.x",
-    "5.x.x",
-    "6.1.1",
-    "3.1.1",
-    "1.1.1",
-    "0.0.0",
-    "9.1.1",
-    "55.1.1",
-    "5..1",
-    "5.1..1",
-    ".5.1.1",
-    "5.1.1000",
-    "5.1000.1",
-    "5.0.0000",
-    "5.1.1.2",
-    "5.1.1.x",
-    "5.1.1.A",
-    "5,1,1",
-    "a5.1.1",
-    "x.1.1",
-    "550 5.1.1",
-    "#5.1.1",
-    "5.-1.1",
-    "5.+1.1",
-    "5 .1.1",
-    "5. 1.1",
-    "5.1. 1",
-    "5.1 .1",
+    "",         "   ",      "5",         "5.",      "5.1",     "5.1.",
+    "5.1.x",    "5.x.x",    "6.1.1",     "3.1.1",   "1.1.1",   "0.0.0",
+    "9.1.1",    "55.1.1",   "5..1",      "5.1..1",  ".5.1.1",  "5.1.1000",
+    "5.1000.1", "5.0.0000", "5.1.1.2",   "5.1.1.x", "5.1.1.A", "5,1,1",
+    "a5.1.1",   "x.1.1",    "550 5.1.1", "#5.1.1",  "5.-1.1",  "5.+1.1",
+    "5 .1.1",   "5. 1.1",   "5.1. 1",    "5.1 .1",
 };
 
 START_TEST(test_parse_bad)
 {
     const char *text = parse_bad_cases[_i];
     struct dsn_status status = {-7, -7, -7};
-    size_t  len = 12345;
+    size_t len = 12345;
 
     ck_assert_msg(!dsn_status_parse(text, &status, &len),
                   "parse(\"%s\") accepted it as %d.%d.%d", text,
                   status.code_class, status.subject, status.detail);
-    ck_assert_msg(status.code_class == -7 && status.subject == -7
-                  && status.detail == -7,
+    ck_assert_msg(status.code_class == -7 && status.subject == -7 &&
+                      status.detail == -7,
                   "parse(\"%s\") failed but changed the status", text);
     ck_assert_msg(len == 12345, "parse(\"%s\") failed but set len to %zu",
                   text, len);
@@ -162,26 +134,19 @@ END_TEST
 
 struct pattern_good_case {
     const char *text;
-    int     code_class;
-    int     subject;
-    int     detail;
+    int code_class;
+    int subject;
+    int detail;
 };
 
 static const struct pattern_good_case pattern_good_cases[] = {
-    {"5.1.1", 5, 1, 1},
-    {"5.1.x", 5, 1, ANY},
-    {"5.x.x", 5, ANY, ANY},
-    {"5.1.X", 5, 1, ANY},
-    {"4.X.X", 4, ANY, ANY},
-    {"4.x.X", 4, ANY, ANY},
-    {"2.x.x", 2, ANY, ANY},
-    {"5.7.26", 5, 7, 26},
-    {"5.0.910", 5, 0, 910},
-    {"5.123.999", 5, 123, 999},
-    {"5.001.x", 5, 1, ANY},
-    {"default", ANY, ANY, ANY},
-    {"DEFAULT", ANY, ANY, ANY},
-    {"Default", ANY, ANY, ANY},
+    {"5.1.1", 5, 1, 1},         {"5.1.x", 5, 1, ANY},
+    {"5.x.x", 5, ANY, ANY},     {"5.1.X", 5, 1, ANY},
+    {"4.X.X", 4, ANY, ANY},     {"4.x.X", 4, ANY, ANY},
+    {"2.x.x", 2, ANY, ANY},     {"5.7.26", 5, 7, 26},
+    {"5.0.910", 5, 0, 910},     {"5.123.999", 5, 123, 999},
+    {"5.001.x", 5, 1, ANY},     {"default", ANY, ANY, ANY},
+    {"DEFAULT", ANY, ANY, ANY}, {"Default", ANY, ANY, ANY},
 };
 
 START_TEST(test_pattern_good)
@@ -195,8 +160,8 @@ START_TEST(test_pattern_good)
                   "pattern_parse(\"%s\"): class %d, expected %d", c->text,
                   pattern.code_class, c->code_class);
     ck_assert_msg(pattern.subject == c->subject,
-                  "pattern_parse(\"%s\"): subject %d, expected %d",
-                  c->text, pattern.subject, c->subject);
+                  "pattern_parse(\"%s\"): subject %d, expected %d", c->text,
+                  pattern.subject, c->subject);
     ck_assert_msg(pattern.detail == c->detail,
                   "pattern_parse(\"%s\"): detail %d, expected %d", c->text,
                   pattern.detail, c->detail);
@@ -204,38 +169,12 @@ START_TEST(test_pattern_good)
 END_TEST
 
 static const char *const pattern_bad_cases[] = {
-    "",
-    "5.x.1",
-    "5.X.26",
-    "6.1.1",
-    "3.x.x",
-    "5.1",
-    "5.x",
-    "5",
-    "5.",
-    "5.1.",
-    "5.1.1000",
-    "5.1000.x",
-    "x.x.x",
-    "X.1.1",
-    "x.1.x",
-    "5.1.1 ",
-    " 5.1.1",
-    "5.1.1.",
-    "5.1.1.1",
-    "5.1.xx",
-    "5.xx.x",
-    "5.y.1",
-    "5.1.*",
-    "5.*.*",
-    "*",
-    "05.1.1",
-    "5.1.-1",
-    "defaults",
-    "defaul",
-    "default ",
-    " default",
-    "any",
+    "",         "5.x.1",  "5.X.26", "6.1.1",    "3.x.x",    "5.1",
+    "5.x",      "5",      "5.",     "5.1.",     "5.1.1000", "5.1000.x",
+    "x.x.x",    "X.1.1",  "x.1.x",  "5.1.1 ",   " 5.1.1",   "5.1.1.",
+    "5.1.1.1",  "5.1.xx", "5.xx.x", "5.y.1",    "5.1.*",    "5.*.*",
+    "*",        "05.1.1", "5.1.-1", "defaults", "defaul",   "default ",
+    " default", "any",
 };
 
 START_TEST(test_pattern_bad)
@@ -246,8 +185,8 @@ START_TEST(test_pattern_bad)
     ck_assert_msg(!dsn_status_pattern_parse(text, &pattern),
                   "pattern_parse(\"%s\") accepted it as %d.%d.%d", text,
                   pattern.code_class, pattern.subject, pattern.detail);
-    ck_assert_msg(pattern.code_class == -7 && pattern.subject == -7
-                  && pattern.detail == -7,
+    ck_assert_msg(pattern.code_class == -7 && pattern.subject == -7 &&
+                      pattern.detail == -7,
                   "pattern_parse(\"%s\") failed but changed the pattern",
                   text);
 }
@@ -267,7 +206,7 @@ END_TEST
 struct match_case {
     const char *pattern;
     const char *status;
-    int     expected;
+    int expected;
 };
 
 static const struct match_case match_cases[] = {
@@ -300,15 +239,17 @@ START_TEST(test_match)
     const struct match_case *c = &match_cases[_i];
     struct dsn_status_pattern pattern;
     struct dsn_status status;
-    int     got;
+    int got;
 
     ck_assert_msg(dsn_status_pattern_parse(c->pattern, &pattern),
                   "match table: pattern \"%s\" does not parse", c->pattern);
     ck_assert_msg(dsn_status_parse(c->status, &status, NULL),
                   "match table: status \"%s\" does not parse", c->status);
     got = dsn_status_match(&pattern, &status);
-    ck_assert_msg(got == c->expected, "match(\"%s\", \"%s\") = %d, "
-                  "expected %d", c->pattern, c->status, got, c->expected);
+    ck_assert_msg(got == c->expected,
+                  "match(\"%s\", \"%s\") = %d, "
+                  "expected %d",
+                  c->pattern, c->status, got, c->expected);
 }
 END_TEST
 
@@ -332,59 +273,58 @@ struct format_case {
 };
 
 static const struct format_case format_cases[] = {
-    {{5, 1, 1}, "5.1.1"},
-    {{2, 0, 0}, "2.0.0"},
-    {{4, 4, 7}, "4.4.7"},
-    {{5, 7, 26}, "5.7.26"},
-    {{5, 0, 910}, "5.0.910"},
-    {{5, 999, 999}, "5.999.999"},
+    {{5, 1, 1}, "5.1.1"},     {{2, 0, 0}, "2.0.0"},
+    {{4, 4, 7}, "4.4.7"},     {{5, 7, 26}, "5.7.26"},
+    {{5, 0, 910}, "5.0.910"}, {{5, 999, 999}, "5.999.999"},
 };
 
 START_TEST(test_format)
 {
     const struct format_case *c = &format_cases[_i];
-    char    buf[12];
-    char   *got;
+    char buf[12];
+    char *got;
 
     memset(buf, 'Z', sizeof(buf));
     got = dsn_status_format(&c->status, buf, sizeof(buf));
     ck_assert_msg(got == buf, "format(%s) did not return buf", c->expected);
-    ck_assert_msg(strcmp(buf, c->expected) == 0,
-                  "format(%s) wrote \"%s\"", c->expected, buf);
+    ck_assert_msg(strcmp(buf, c->expected) == 0, "format(%s) wrote \"%s\"",
+                  c->expected, buf);
 }
 END_TEST
 
 START_TEST(test_format_round_trip)
 {
     struct dsn_status status;
-    char    buf[12];
+    char buf[12];
 
     ck_assert_msg(dsn_status_parse("5.001.010 text", &status, NULL),
                   "parse(\"5.001.010 text\") failed");
     dsn_status_format(&status, buf, sizeof(buf));
     ck_assert_msg(strcmp(buf, "5.1.10") == 0,
                   "format(parse(\"5.001.010 text\")) wrote \"%s\", "
-                  "expected \"5.1.10\"", buf);
+                  "expected \"5.1.10\"",
+                  buf);
 }
 END_TEST
 
 START_TEST(test_format_short_buffer)
 {
     struct dsn_status status = {5, 7, 26};
-    char    buf[8];
+    char buf[8];
 
     memset(buf, 'Z', sizeof(buf));
     dsn_status_format(&status, buf, 4);
     ck_assert_msg(strcmp(buf, "5.7") == 0,
                   "format(5.7.26) into 4 bytes wrote \"%s\", expected "
-                  "\"5.7\"", buf);
+                  "\"5.7\"",
+                  buf);
     ck_assert_msg(buf[4] == 'Z', "format(5.7.26) into 4 bytes wrote past "
-                  "the buffer");
+                                 "the buffer");
 
     memset(buf, 'Z', sizeof(buf));
     dsn_status_format(&status, buf, 0);
     ck_assert_msg(buf[0] == 'Z', "format(5.7.26) into 0 bytes wrote to "
-                  "the buffer");
+                                 "the buffer");
 }
 END_TEST
 
@@ -409,17 +349,17 @@ static const struct describe_case describe_exact_cases[] = {
     {"4.4.7", "Delivery time expired"},
     {"5.5.6", "Authentication Exchange line is too long"},
     {"5.6.7", "Non-ASCII addresses not permitted for that "
-     "sender/recipient"},
+              "sender/recipient"},
     {"5.6.8", "UTF-8 string reply is required, but not permitted by the "
-     "SMTP client"},
+              "SMTP client"},
     {"5.6.10", "UTF-8 string reply is required, but not permitted by the "
-     "SMTP client"},
+               "SMTP client"},
     {"5.7.1", "Delivery not authorized, message refused"},
     {"5.7.8", "Authentication credentials invalid"},
     {"5.7.9", "Authentication mechanism is too weak"},
     {"5.7.10", "Encryption Needed"},
     {"5.7.11", "Encryption required for requested authentication "
-     "mechanism"},
+               "mechanism"},
     {"4.7.12", "A password transition is needed"},
     {"5.7.13", "User Account Disabled"},
     {"5.7.26", "Multiple authentication checks failed"},
@@ -496,8 +436,7 @@ START_TEST(test_describe_every_code)
                 if (got == NULL || got[0] == '\0')
                     ck_abort_msg("describe(%d.%d.%d) returned %s",
                                  status.code_class, status.subject,
-                                 status.detail,
-                                 got == NULL ? "NULL" : "\"\"");
+                                 status.detail, got == NULL ? "NULL" : "\"\"");
             }
         }
     }
@@ -516,8 +455,7 @@ START_TEST(test_describe_out_of_range)
     ck_assert_msg(got != NULL && strcmp(got, "Permanent failure") == 0,
                   "describe(5.-1.-1) = \"%s\"", got ? got : "NULL");
     got = dsn_status_describe(&bad_class);
-    ck_assert_msg(got != NULL && strcmp(got,
-                                        "Other or undefined status") == 0,
+    ck_assert_msg(got != NULL && strcmp(got, "Other or undefined status") == 0,
                   "describe(3.99.0) = \"%s\"", got ? got : "NULL");
     got = dsn_status_describe(&big_detail);
     ck_assert_msg(got != NULL && strcmp(got, "Mailbox status") == 0,
@@ -529,18 +467,17 @@ END_TEST
 
 static Suite *dsn_status_suite(void)
 {
-    Suite  *suite = suite_create("dsn_status");
-    TCase  *parse = tcase_create("parse");
-    TCase  *pattern = tcase_create("pattern");
-    TCase  *match = tcase_create("match");
-    TCase  *format = tcase_create("format");
-    TCase  *describe = tcase_create("describe");
+    Suite *suite = suite_create("dsn_status");
+    TCase *parse = tcase_create("parse");
+    TCase *pattern = tcase_create("pattern");
+    TCase *match = tcase_create("match");
+    TCase *format = tcase_create("format");
+    TCase *describe = tcase_create("describe");
 
     tcase_add_loop_test(parse, test_parse_good, 0,
                         ARRAY_SIZE(parse_good_cases));
     tcase_add_test(parse, test_parse_null_len);
-    tcase_add_loop_test(parse, test_parse_bad, 0,
-                        ARRAY_SIZE(parse_bad_cases));
+    tcase_add_loop_test(parse, test_parse_bad, 0, ARRAY_SIZE(parse_bad_cases));
     tcase_add_test(parse, test_parse_null_text);
     suite_add_tcase(suite, parse);
 
@@ -576,7 +513,7 @@ static Suite *dsn_status_suite(void)
 int main(void)
 {
     SRunner *runner = srunner_create(dsn_status_suite());
-    int     failed;
+    int failed;
 
     srunner_run_all(runner, CK_NORMAL);
     failed = srunner_ntests_failed(runner);

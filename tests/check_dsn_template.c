@@ -20,14 +20,14 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define ALL_SCOPES                                                          \
-    (DSN_SCOPE_MESSAGE | DSN_SCOPE_RECIPIENT | DSN_SCOPE_BLOCK              \
-     | DSN_SCOPE_LAYOUT)
+#define ALL_SCOPES                                                            \
+    (DSN_SCOPE_MESSAGE | DSN_SCOPE_RECIPIENT | DSN_SCOPE_BLOCK |              \
+     DSN_SCOPE_LAYOUT)
 
 /* Values by variable, where NULL means unset. */
 struct values {
     const char *value[DSN_VAR_COUNT];
-    int     lookups;
+    int lookups;
 };
 
 static const char *lookup(void *context, enum dsn_template_var var)
@@ -55,15 +55,17 @@ static void values_init(struct values *values)
 /* Compile text (it must compile) and return its expansion. */
 static char *expand(const char *text, unsigned scopes)
 {
-    char    error[256] = "unset";
-    struct dsn_template *tpl = dsn_template_compile(text, scopes, error,
-                                                    sizeof(error));
+    char error[256] = "unset";
+    struct dsn_template *tpl =
+        dsn_template_compile(text, scopes, error, sizeof(error));
     struct values values;
     GString *out = g_string_new(NULL);
 
     ck_assert_msg(tpl != NULL, "compile(\"%s\") failed: %s", text, error);
-    ck_assert_msg(error[0] == 0, "compile(\"%s\") succeeded but left the"
-                  " error \"%s\"", text, error);
+    ck_assert_msg(error[0] == 0,
+                  "compile(\"%s\") succeeded but left the"
+                  " error \"%s\"",
+                  text, error);
     values_init(&values);
     dsn_template_expand(tpl, out, lookup, &values);
     dsn_template_free(tpl);
@@ -81,7 +83,10 @@ static const struct expand_case expand_cases[] = {
     {"", ""},
     {"plain text", "plain text"},
     {"two\nlines\n", "two\nlines\n"},
-    {"Gr\xc3\xbc\xc3\x9f" "e", "Gr\xc3\xbc\xc3\x9f" "e"},
+    {"Gr\xc3\xbc\xc3\x9f"
+     "e",
+     "Gr\xc3\xbc\xc3\x9f"
+     "e"},
     {"a } b", "a } b"},
     {"a \\} b", "a \\} b"},
     {"{sender}", "{sender}"},
@@ -124,14 +129,14 @@ static const struct expand_case expand_cases[] = {
     {"${sender?$$}", "$"},
     /* Variables of every scope, compiled with every scope allowed. */
     {"${recipient}: ${message}", "bob@example.com: The mailbox does not"
-     " exist."},
+                                 " exist."},
     {"${recipients}", "bob@example.com: gone\n"},
 };
 
 START_TEST(test_expand)
 {
     const struct expand_case *c = &expand_cases[_i];
-    char   *got = expand(c->text, ALL_SCOPES);
+    char *got = expand(c->text, ALL_SCOPES);
 
     ck_assert_msg(strcmp(got, c->expected) == 0,
                   "expand(\"%s\") is \"%s\", expected \"%s\"", c->text, got,
@@ -142,10 +147,9 @@ END_TEST
 
 START_TEST(test_expand_appends)
 {
-    char    error[256];
-    struct dsn_template *tpl = dsn_template_compile("${sender}",
-                                                    DSN_SCOPE_MESSAGE,
-                                                    error, sizeof(error));
+    char error[256];
+    struct dsn_template *tpl = dsn_template_compile(
+        "${sender}", DSN_SCOPE_MESSAGE, error, sizeof(error));
     struct values values;
     GString *out = g_string_new("To: ");
 
@@ -153,11 +157,13 @@ START_TEST(test_expand_appends)
     values_init(&values);
     dsn_template_expand(tpl, out, lookup, &values);
     dsn_template_expand(tpl, out, lookup, &values);
-    ck_assert_msg(strcmp(out->str, "To: alice@example.orgalice@example.org")
-                  == 0, "two expansions after \"To: \" gave \"%s\"",
-                  out->str);
-    ck_assert_msg(values.lookups == 2, "two expansions of ${sender} made %d"
-                  " lookups", values.lookups);
+    ck_assert_msg(strcmp(out->str, "To: alice@example.orgalice@example.org") ==
+                      0,
+                  "two expansions after \"To: \" gave \"%s\"", out->str);
+    ck_assert_msg(values.lookups == 2,
+                  "two expansions of ${sender} made %d"
+                  " lookups",
+                  values.lookups);
     dsn_template_free(tpl);
     g_string_free(out, TRUE);
 }
@@ -168,7 +174,7 @@ END_TEST
 struct error_case {
     const char *text;
     unsigned scopes;
-    const char *error;          /* the whole message */
+    const char *error; /* the whole message */
 };
 
 static const struct error_case error_cases[] = {
@@ -181,10 +187,8 @@ static const struct error_case error_cases[] = {
     {"${sender?${nosuch}}", ALL_SCOPES,
      "unknown variable ${nosuch} at character 12; see the list of"
      " variables"},
-    {"${}", ALL_SCOPES,
-     "missing variable name after \"${\" at character 3"},
-    {"${", ALL_SCOPES,
-     "missing variable name after \"${\" at character 3"},
+    {"${}", ALL_SCOPES, "missing variable name after \"${\" at character 3"},
+    {"${", ALL_SCOPES, "missing variable name after \"${\" at character 3"},
     {"${ sender}", ALL_SCOPES,
      "missing variable name after \"${\" at character 3"},
     {"$", ALL_SCOPES,
@@ -241,27 +245,27 @@ static const struct error_case error_cases[] = {
 START_TEST(test_compile_error)
 {
     const struct error_case *c = &error_cases[_i];
-    char    error[512] = "unset";
-    struct dsn_template *tpl = dsn_template_compile(c->text, c->scopes,
-                                                    error, sizeof(error));
+    char error[512] = "unset";
+    struct dsn_template *tpl =
+        dsn_template_compile(c->text, c->scopes, error, sizeof(error));
 
     ck_assert_msg(tpl == NULL, "compile(\"%s\", scopes 0x%x) succeeded",
                   c->text, c->scopes);
     ck_assert_msg(strcmp(error, c->error) == 0,
                   "compile(\"%s\", scopes 0x%x): error \"%s\", expected"
-                  " \"%s\"", c->text, c->scopes, error, c->error);
+                  " \"%s\"",
+                  c->text, c->scopes, error, c->error);
     dsn_template_free(tpl);
 }
 END_TEST
 
 START_TEST(test_compile_error_short_buffer)
 {
-    char    error[8];
+    char error[8];
     struct dsn_template *tpl;
 
     memset(error, 'x', sizeof(error));
-    tpl = dsn_template_compile("${nosuch}", ALL_SCOPES, error,
-                               sizeof(error));
+    tpl = dsn_template_compile("${nosuch}", ALL_SCOPES, error, sizeof(error));
     ck_assert_msg(tpl == NULL, "compile(\"${nosuch}\") succeeded");
     ck_assert_msg(memchr(error, 0, sizeof(error)) != NULL,
                   "an 8-byte error buffer is not terminated");
@@ -269,19 +273,21 @@ START_TEST(test_compile_error_short_buffer)
                   "an 8-byte error buffer holds \"%.8s\"", error);
     tpl = dsn_template_compile("${nosuch}", ALL_SCOPES, NULL, 0);
     ck_assert_msg(tpl == NULL, "compile(\"${nosuch}\") without an error"
-                  " buffer succeeded");
+                               " buffer succeeded");
 }
 END_TEST
 
 START_TEST(test_compile_clears_error)
 {
-    char    error[64] = "left over";
-    struct dsn_template *tpl = dsn_template_compile("x", 0, error,
-                                                    sizeof(error));
+    char error[64] = "left over";
+    struct dsn_template *tpl =
+        dsn_template_compile("x", 0, error, sizeof(error));
 
     ck_assert_msg(tpl != NULL, "compile(\"x\") failed: %s", error);
-    ck_assert_msg(error[0] == 0, "compile(\"x\") left \"%s\" in the error"
-                  " buffer", error);
+    ck_assert_msg(error[0] == 0,
+                  "compile(\"x\") left \"%s\" in the error"
+                  " buffer",
+                  error);
     dsn_template_free(tpl);
     dsn_template_free(NULL);
 }
@@ -305,11 +311,13 @@ static char *nested(int n, const char *inner)
 /* dsn_template.c allows 16 nested conditionals (DSN_TEMPLATE_MAX_DEPTH). */
 START_TEST(test_depth_limit_ok)
 {
-    char   *text = nested(16, "deep");
-    char   *got = expand(text, ALL_SCOPES);
+    char *text = nested(16, "deep");
+    char *got = expand(text, ALL_SCOPES);
 
-    ck_assert_msg(strcmp(got, "deep") == 0, "16 nested conditionals"
-                  " expanded to \"%s\"", got);
+    ck_assert_msg(strcmp(got, "deep") == 0,
+                  "16 nested conditionals"
+                  " expanded to \"%s\"",
+                  got);
     g_free(got);
     g_free(text);
 }
@@ -317,14 +325,14 @@ END_TEST
 
 START_TEST(test_depth_limit_exceeded)
 {
-    char   *text = nested(17, "deep");
-    char    error[256] = "";
-    struct dsn_template *tpl = dsn_template_compile(text, ALL_SCOPES, error,
-                                                    sizeof(error));
+    char *text = nested(17, "deep");
+    char error[256] = "";
+    struct dsn_template *tpl =
+        dsn_template_compile(text, ALL_SCOPES, error, sizeof(error));
 
     ck_assert_msg(tpl == NULL, "17 nested conditionals compiled");
     ck_assert_msg(strcmp(error, "conditionals nested more than 16 deep at"
-                         " character 147") == 0,
+                                " character 147") == 0,
                   "17 nested conditionals: error \"%s\"", error);
     dsn_template_free(tpl);
     g_free(text);
@@ -334,11 +342,13 @@ END_TEST
 /* A plain ${name} inside the deepest conditional adds no nesting. */
 START_TEST(test_depth_limit_variable)
 {
-    char   *text = nested(16, "${status}");
-    char   *got = expand(text, ALL_SCOPES);
+    char *text = nested(16, "${status}");
+    char *got = expand(text, ALL_SCOPES);
 
-    ck_assert_msg(strcmp(got, "5.1.1") == 0, "${status} in 16 nested"
-                  " conditionals expanded to \"%s\"", got);
+    ck_assert_msg(strcmp(got, "5.1.1") == 0,
+                  "${status} in 16 nested"
+                  " conditionals expanded to \"%s\"",
+                  got);
     g_free(got);
     g_free(text);
 }
@@ -347,14 +357,16 @@ END_TEST
 START_TEST(test_depth_long_sequence)
 {
     GString *text = g_string_new(NULL);
-    char   *got;
+    char *got;
 
     /* Many conditionals side by side are not nested. */
     for (int i = 0; i < 1000; i++)
         g_string_append(text, "${sender?x}");
     got = expand(text->str, ALL_SCOPES);
-    ck_assert_msg(strlen(got) == 1000, "1000 conditionals side by side"
-                  " expanded to %zu bytes", strlen(got));
+    ck_assert_msg(strlen(got) == 1000,
+                  "1000 conditionals side by side"
+                  " expanded to %zu bytes",
+                  strlen(got));
     g_free(got);
     g_string_free(text, TRUE);
 }
@@ -364,23 +376,25 @@ END_TEST
 
 START_TEST(test_uses)
 {
-    char    error[256];
+    char error[256];
     struct dsn_template *tpl = dsn_template_compile(
-        "Hi ${sender?${status:${remote_mta}}} $${queue_id}",
-        ALL_SCOPES, error, sizeof(error));
+        "Hi ${sender?${status:${remote_mta}}} $${queue_id}", ALL_SCOPES, error,
+        sizeof(error));
     const enum dsn_template_var used[] = {
-        DSN_VAR_SENDER, DSN_VAR_STATUS, DSN_VAR_REMOTE_MTA,
+        DSN_VAR_SENDER,
+        DSN_VAR_STATUS,
+        DSN_VAR_REMOTE_MTA,
     };
 
     ck_assert_msg(tpl != NULL, "compile failed: %s", error);
     for (int var = 0; var < DSN_VAR_COUNT; var++) {
-        bool    expected = false;
+        bool expected = false;
 
         for (size_t i = 0; i < ARRAY_SIZE(used); i++)
             expected = expected || used[i] == (enum dsn_template_var) var;
         ck_assert_msg(dsn_template_uses(tpl, var) == expected,
-                      "uses(${%s}) returned %d",
-                      dsn_template_var_name(var), !expected);
+                      "uses(${%s}) returned %d", dsn_template_var_name(var),
+                      !expected);
     }
     dsn_template_free(tpl);
 }
@@ -388,8 +402,7 @@ END_TEST
 
 START_TEST(test_uses_text_only)
 {
-    struct dsn_template *tpl = dsn_template_compile("recipients", 0, NULL,
-                                                    0);
+    struct dsn_template *tpl = dsn_template_compile("recipients", 0, NULL, 0);
 
     ck_assert_msg(tpl != NULL, "compile(\"recipients\") failed");
     ck_assert_msg(!dsn_template_uses(tpl, DSN_VAR_RECIPIENTS),
@@ -407,8 +420,8 @@ START_TEST(test_var_round_trip)
     enum dsn_template_var var = (enum dsn_template_var) _i;
     const char *name = dsn_template_var_name(var);
     unsigned scopes = dsn_template_var_scopes(var);
-    char   *text;
-    char    error[256] = "";
+    char *text;
+    char error[256] = "";
     struct dsn_template *tpl;
     struct values values = {0};
     GString *out = g_string_new(NULL);
@@ -417,18 +430,21 @@ START_TEST(test_var_round_trip)
     ck_assert_msg(scopes != 0 && (scopes & ~ALL_SCOPES) == 0,
                   "${%s} has scopes 0x%x", name, scopes);
     for (int other = 0; other < DSN_VAR_COUNT; other++)
-        ck_assert_msg(other == _i || strcmp(dsn_template_var_name(other),
-                                            name) != 0,
-                      "variables %d and %d are both named %s", _i, other,
-                      name);
+        ck_assert_msg(
+            other == _i || strcmp(dsn_template_var_name(other), name) != 0,
+            "variables %d and %d are both named %s", _i, other, name);
 
     /* The name compiles back to the same variable in its own scopes. */
     text = g_strdup_printf("${%s}", name);
     tpl = dsn_template_compile(text, scopes, error, sizeof(error));
-    ck_assert_msg(tpl != NULL, "compile(\"%s\") in its scopes 0x%x failed:"
-                  " %s", text, scopes, error);
-    ck_assert_msg(dsn_template_uses(tpl, var), "compile(\"%s\") does not"
-                  " use variable %d", text, _i);
+    ck_assert_msg(tpl != NULL,
+                  "compile(\"%s\") in its scopes 0x%x failed:"
+                  " %s",
+                  text, scopes, error);
+    ck_assert_msg(dsn_template_uses(tpl, var),
+                  "compile(\"%s\") does not"
+                  " use variable %d",
+                  text, _i);
     values.value[var] = name;
     dsn_template_expand(tpl, out, lookup, &values);
     ck_assert_msg(strcmp(out->str, name) == 0, "expand(\"%s\") is \"%s\"",
@@ -439,11 +455,13 @@ START_TEST(test_var_round_trip)
     if ((~scopes & ALL_SCOPES) != 0) {
         tpl = dsn_template_compile(text, ~scopes & ALL_SCOPES, error,
                                    sizeof(error));
-        ck_assert_msg(tpl == NULL, "compile(\"%s\") succeeded in scopes"
-                      " 0x%x", text, ~scopes & ALL_SCOPES);
+        ck_assert_msg(tpl == NULL,
+                      "compile(\"%s\") succeeded in scopes"
+                      " 0x%x",
+                      text, ~scopes & ALL_SCOPES);
         ck_assert_msg(strstr(error, "is not available here") != NULL,
-                      "compile(\"%s\") outside its scopes: error \"%s\"",
-                      text, error);
+                      "compile(\"%s\") outside its scopes: error \"%s\"", text,
+                      error);
     }
     g_string_free(out, TRUE);
     g_free(text);
@@ -454,11 +472,11 @@ START_TEST(test_var_out_of_range)
 {
     ck_assert_msg(dsn_template_var_name(DSN_VAR_COUNT) == NULL,
                   "var_name(DSN_VAR_COUNT) is not NULL");
-    ck_assert_msg(dsn_template_var_name((enum dsn_template_var) -1) == NULL,
+    ck_assert_msg(dsn_template_var_name((enum dsn_template_var) - 1) == NULL,
                   "var_name(-1) is not NULL");
     ck_assert_msg(dsn_template_var_scopes(DSN_VAR_COUNT) == 0,
                   "var_scopes(DSN_VAR_COUNT) is not 0");
-    ck_assert_msg(dsn_template_var_scopes((enum dsn_template_var) -1) == 0,
+    ck_assert_msg(dsn_template_var_scopes((enum dsn_template_var) - 1) == 0,
                   "var_scopes(-1) is not 0");
 }
 END_TEST
@@ -467,7 +485,7 @@ END_TEST
 struct scope_case {
     enum dsn_template_var var;
     unsigned scope;
-    bool    allowed;
+    bool allowed;
 };
 
 static const struct scope_case scope_cases[] = {
@@ -497,14 +515,15 @@ START_TEST(test_var_scope)
 {
     const struct scope_case *c = &scope_cases[_i];
     const char *name = dsn_template_var_name(c->var);
-    char   *text = g_strdup_printf("${%s?x}", name);
-    char    error[256];
-    struct dsn_template *tpl = dsn_template_compile(text, c->scope, error,
-                                                    sizeof(error));
+    char *text = g_strdup_printf("${%s?x}", name);
+    char error[256];
+    struct dsn_template *tpl =
+        dsn_template_compile(text, c->scope, error, sizeof(error));
 
-    ck_assert_msg((tpl != NULL) == c->allowed, "compile(\"%s\", scope"
-                  " 0x%x) %s", text, c->scope,
-                  tpl ? "succeeded" : "failed");
+    ck_assert_msg((tpl != NULL) == c->allowed,
+                  "compile(\"%s\", scope"
+                  " 0x%x) %s",
+                  text, c->scope, tpl ? "succeeded" : "failed");
     dsn_template_free(tpl);
     g_free(text);
 }
@@ -512,11 +531,11 @@ END_TEST
 
 static Suite *dsn_template_suite(void)
 {
-    Suite  *suite = suite_create("dsn_template");
-    TCase  *expansion = tcase_create("expand");
-    TCase  *errors = tcase_create("errors");
-    TCase  *depth = tcase_create("depth");
-    TCase  *vars = tcase_create("vars");
+    Suite *suite = suite_create("dsn_template");
+    TCase *expansion = tcase_create("expand");
+    TCase *errors = tcase_create("errors");
+    TCase *depth = tcase_create("depth");
+    TCase *vars = tcase_create("vars");
 
     tcase_add_loop_test(expansion, test_expand, 0, ARRAY_SIZE(expand_cases));
     tcase_add_test(expansion, test_expand_appends);
@@ -546,7 +565,7 @@ static Suite *dsn_template_suite(void)
 int main(void)
 {
     SRunner *runner = srunner_create(dsn_template_suite());
-    int     failed;
+    int failed;
 
     srunner_run_all(runner, CK_NORMAL);
     failed = srunner_ntests_failed(runner);

@@ -32,17 +32,17 @@
 #include <glib.h>
 #include <gmime/gmime.h>
 
-#define DSN_VALIDATE_INVALID    1
-#define DSN_VALIDATE_ERROR      2
+#define DSN_VALIDATE_INVALID 1
+#define DSN_VALIDATE_ERROR 2
 
 /* Field counts of one group. */
 struct dsn_validate_group {
-    int     line;               /* line number of its first field */
-    int     reporting_mta;
-    int     final_recipient;
-    int     action;
-    int     status;
-    int     fields;
+    int line; /* line number of its first field */
+    int reporting_mta;
+    int final_recipient;
+    int action;
+    int status;
+    int fields;
 };
 
 /* Store the first delivery-status part found by g_mime_message_foreach. */
@@ -54,9 +54,8 @@ static void dsn_validate_find(GMimeObject *parent, GMimeObject *part,
 
     if (*found != NULL || !GMIME_IS_PART(part))
         return;
-    if (g_mime_content_type_is_type(type, "message", "delivery-status")
-        || g_mime_content_type_is_type(type, "message",
-                                       "global-delivery-status"))
+    if (g_mime_content_type_is_type(type, "message", "delivery-status") ||
+        g_mime_content_type_is_type(type, "message", "global-delivery-status"))
         *found = part;
 }
 
@@ -118,11 +117,11 @@ static bool dsn_validate_action(const char *value)
     static const char *const actions[] = {
         "failed", "delayed", "delivered", "relayed", "expanded", NULL,
     };
-    size_t  len = strcspn(value, " \t(");
+    size_t len = strcspn(value, " \t(");
 
     for (int i = 0; actions[i]; i++)
-        if (len == strlen(actions[i])
-            && g_ascii_strncasecmp(value, actions[i], len) == 0)
+        if (len == strlen(actions[i]) &&
+            g_ascii_strncasecmp(value, actions[i], len) == 0)
             return (true);
     return (false);
 }
@@ -130,7 +129,7 @@ static bool dsn_validate_action(const char *value)
 /* Return the length of a run of 1 to 3 digits at p, or 0. */
 static size_t dsn_validate_digits(const char *p)
 {
-    size_t  n = strspn(p, "0123456789");
+    size_t n = strspn(p, "0123456789");
 
     return (n >= 1 && n <= 3 ? n : 0);
 }
@@ -138,7 +137,7 @@ static size_t dsn_validate_digits(const char *p)
 static bool dsn_validate_status(const char *value)
 {
     const char *p = value;
-    size_t  n;
+    size_t n;
 
     if (*p != '2' && *p != '4' && *p != '5')
         return (false);
@@ -152,11 +151,10 @@ static bool dsn_validate_status(const char *value)
 }
 
 /* Count a field of the group; check Action and Status values. */
-static int dsn_validate_field(struct dsn_validate_group *g,
-                              const char *name, const char *value,
-                              int line)
+static int dsn_validate_field(struct dsn_validate_group *g, const char *name,
+                              const char *value, int line)
 {
-    int     problems = 0;
+    int problems = 0;
 
     g->fields++;
     if (g_ascii_strcasecmp(name, "Reporting-MTA") == 0)
@@ -183,21 +181,23 @@ static int dsn_validate_field(struct dsn_validate_group *g,
 static int dsn_validate_group_end(const struct dsn_validate_group *g,
                                   int index)
 {
-    int     problems = 0;
+    int problems = 0;
 
     if (g->fields == 0)
         return (0);
     if (index == 0) {
         if (g->reporting_mta != 1) {
-            fprintf(stderr, "line %d: per-message group has %d"
-                    " Reporting-MTA fields, expected 1\n", g->line,
-                    g->reporting_mta);
+            fprintf(stderr,
+                    "line %d: per-message group has %d"
+                    " Reporting-MTA fields, expected 1\n",
+                    g->line, g->reporting_mta);
             problems++;
         }
         return (problems);
     }
     if (g->final_recipient != 1 || g->action != 1 || g->status != 1) {
-        fprintf(stderr, "line %d: recipient group has %d Final-Recipient,"
+        fprintf(stderr,
+                "line %d: recipient group has %d Final-Recipient,"
                 " %d Action and %d Status fields, expected 1 each\n",
                 g->line, g->final_recipient, g->action, g->status);
         problems++;
@@ -208,7 +208,7 @@ static int dsn_validate_group_end(const struct dsn_validate_group *g,
 /* Split "Name: value" at line; return false when it is no field. */
 static bool dsn_validate_split(char *line, char **name, char **value)
 {
-    char   *colon = strchr(line, ':');
+    char *colon = strchr(line, ':');
 
     if (colon == NULL || colon == line)
         return (false);
@@ -224,11 +224,11 @@ static bool dsn_validate_split(char *line, char **name, char **value)
 /* Check the content; return the number of problems. */
 static int dsn_validate_check(const GByteArray *content)
 {
-    char   *text;
-    char  **lines;
+    char *text;
+    char **lines;
     struct dsn_validate_group g = {0};
-    int     groups = 0;
-    int     problems = 0;
+    int groups = 0;
+    int problems = 0;
 
     if (content->len == 0) {
         fprintf(stderr, "empty delivery-status part\n");
@@ -237,10 +237,10 @@ static int dsn_validate_check(const GByteArray *content)
     text = g_strndup((const char *) content->data, content->len);
     lines = g_strsplit(text, "\n", -1);
     for (int i = 0; lines[i]; i++) {
-        char   *line = lines[i];
-        size_t  len = strlen(line);
-        char   *name;
-        char   *value;
+        char *line = lines[i];
+        size_t len = strlen(line);
+        char *name;
+        char *value;
 
         if (len > 0 && line[len - 1] == '\r')
             line[--len] = 0;
@@ -253,8 +253,10 @@ static int dsn_validate_check(const GByteArray *content)
         }
         if (line[0] == ' ' || line[0] == '\t') {
             if (g.fields == 0) {
-                fprintf(stderr, "line %d: continuation line without a"
-                        " field\n", i + 1);
+                fprintf(stderr,
+                        "line %d: continuation line without a"
+                        " field\n",
+                        i + 1);
                 problems++;
             }
             continue;
@@ -281,10 +283,10 @@ static int dsn_validate_check(const GByteArray *content)
     return (problems);
 }
 
-int     main(int argc, char **argv)
+int main(int argc, char **argv)
 {
     GByteArray *content;
-    int     problems;
+    int problems;
 
     if (argc != 2) {
         fprintf(stderr, "usage: dsn_validate FILE\n");

@@ -32,17 +32,17 @@ static double bench_now(void)
 static void bench_pad(GString *message, size_t pad)
 {
     const char *close = g_strrstr(message->str, "\n--");
-    size_t  at = close ? (size_t) (close - message->str) : message->len;
+    size_t at = close ? (size_t) (close - message->str) : message->len;
     GString *lines = g_string_sized_new(pad + 80);
 
     while (lines->len < pad)
         g_string_append(lines, "\nThe quick brown fox jumps over the lazy"
-                        " dog, again and again and again.");
+                               " dog, again and again and again.");
     g_string_insert_len(message, at, lines->str, lines->len);
     g_string_free(lines, TRUE);
 }
 
-int     main(int argc, char **argv)
+int main(int argc, char **argv)
 {
     struct dsn_headers headers = {0};
     struct dsn_rewrite_request req = {0};
@@ -50,18 +50,18 @@ int     main(int argc, char **argv)
     struct dsn_config *config;
     struct rusage ru;
     GString *errors = g_string_new(NULL);
-    gchar  *data;
-    gsize   len;
+    gchar *data;
+    gsize len;
     GString *message;
-    size_t  body_offset;
-    long    iterations = argc > 3 ? atol(argv[3]) : 10000;
-    size_t  pad = argc > 4 ? (size_t) atol(argv[4]) : 0;
-    double  start;
-    double  elapsed;
+    size_t body_offset;
+    long iterations = argc > 3 ? atol(argv[3]) : 10000;
+    size_t pad = argc > 4 ? (size_t) atol(argv[4]) : 0;
+    double start;
+    double elapsed;
 
     if (argc < 3) {
         fprintf(stderr, "usage: bench_rewrite CONFIG DSN [ITERATIONS]"
-                " [PAD-BYTES]\n");
+                        " [PAD-BYTES]\n");
         return (2);
     }
     dsn_util_gmime_init();
@@ -94,8 +94,7 @@ int     main(int argc, char **argv)
     for (long i = 0; i < iterations; i++) {
         dsn_rewrite(&req, &result);
         if (result.action != DSN_REWRITE_CHANGE) {
-            fprintf(stderr, "bench_rewrite: not rewritten: %s\n",
-                    result.why);
+            fprintf(stderr, "bench_rewrite: not rewritten: %s\n", result.why);
             return (1);
         }
         dsn_rewrite_free(&result);
@@ -103,8 +102,9 @@ int     main(int argc, char **argv)
     elapsed = bench_now() - start;
     getrusage(RUSAGE_SELF, &ru);
     printf("%s: %zu bytes, %ld rewrites, %.2f us CPU each, peak RSS %ld"
-           " KiB\n", argv[2], message->len, iterations,
-           elapsed / iterations * 1e6, ru.ru_maxrss);
+           " KiB\n",
+           argv[2], message->len, iterations, elapsed / iterations * 1e6,
+           ru.ru_maxrss);
     dsn_headers_free(&headers);
     g_string_free(message, TRUE);
     g_free(data);
