@@ -17,6 +17,7 @@
 struct dsn_render_context {
     const char *sender;      /* the DSN's recipient; may be NULL */
     const char *hostname;    /* MTA host name, or NULL */
+    const char *authority;   /* host name shown instead of any other */
     bool original_truncated; /* the returned message is cut to headers */
     enum dsn_audience audience;
     const char *language; /* from dsn_select_language(), or NULL */

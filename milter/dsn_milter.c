@@ -40,7 +40,8 @@ struct dsn_milter_context {
     char *hostname;
     struct dsn_headers headers;
     GString *body;
-    size_t size; /* header and body bytes received */
+    size_t size;       /* header and body bytes received */
+    bool foreign_skip; /* null sender over SMTP, not rewritten */
 };
 
 int dsn_milter_verbose;
@@ -176,6 +177,7 @@ static void dsn_milter_reset(struct dsn_milter_context *ctx)
         g_string_free(ctx->body, TRUE);
     ctx->body = NULL;
     ctx->size = 0;
+    ctx->foreign_skip = false;
     strcpy(ctx->queue_id, "NOQUEUE");
 }
 
@@ -230,15 +232,12 @@ static sfsistat dsn_milter_envfrom(SMFICTX *smfi, char **argv)
     if (!dsn_rewrite_null_sender(ctx->sender))
         return (SMFIS_ACCEPT);
     config = ctx->generation->config;
-    if (!dsn_rewrite_sender_is_local(ctx->sender) &&
-        !config->rewrite_foreign) {
-        if (dsn_milter_verbose > 0)
-            syslog(LOG_DEBUG,
-                   "%s: null sender over SMTP, not this MTA's"
-                   " own DSN; rewrite_foreign is false",
-                   ctx->queue_id);
-        return (SMFIS_ACCEPT);
-    }
+    /*
+     * A foreign DSN is let go at the end of its header: Postfix's smtpd
+     * has no queue ID for the log line before the message data.
+     */
+    ctx->foreign_skip =
+        !dsn_rewrite_sender_is_local(ctx->sender) && !config->rewrite_foreign;
     return (SMFIS_CONTINUE);
 }
 
@@ -268,6 +267,8 @@ static sfsistat dsn_milter_header(SMFICTX *smfi, char *name, char *value)
 
     if (ctx == NULL)
         return (SMFIS_ACCEPT);
+    if (ctx->foreign_skip)
+        return (SMFIS_CONTINUE);
     if (dsn_milter_too_big(ctx, strlen(name) + strlen(value) + 3)) {
         dsn_milter_pass(ctx, "message larger than max_message_size", false);
         return (SMFIS_ACCEPT);
@@ -282,6 +283,15 @@ static sfsistat dsn_milter_eoh(SMFICTX *smfi)
 
     if (ctx == NULL)
         return (SMFIS_ACCEPT);
+    if (ctx->foreign_skip) {
+        dsn_milter_queue_id(smfi, ctx);
+        if (dsn_milter_verbose > 0)
+            syslog(LOG_DEBUG,
+                   "%s: null sender over SMTP, not this MTA's"
+                   " own DSN; rewrite_foreign is false",
+                   ctx->queue_id);
+        return (SMFIS_ACCEPT);
+    }
     if (!dsn_parse_is_report(dsn_headers_get(&ctx->headers, "Content-Type"),
                              NULL)) {
         if (dsn_milter_verbose > 0)

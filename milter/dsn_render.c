@@ -310,7 +310,9 @@ void dsn_render(const struct dsn_config *config,
     result->language =
         context->language ? context->language : config->default_language;
     v.language = result->language;
-    v.reporting_host = dsn_render_host(config, report, context->hostname);
+    v.reporting_host = context->authority ? context->authority
+                                          : dsn_render_host(config, report,
+                                                            context->hostname);
     if (strchr(config->postmaster, '@') == NULL)
         postmaster =
             g_strconcat(config->postmaster, "@", v.reporting_host, NULL);

@@ -240,8 +240,12 @@ static void dsn_rewrite_build(const struct dsn_rewrite_request *req,
         result->language_source = dsn_rewrite_source_name(source);
     }
     context.html = a->html || req->html;
+    context.authority = a->reporting_authority;
     dsn_rewrite_redact(req, a, result);
-    context.original_truncated = dsn_rewrite_truncate(req, a, result);
+    /* With max_returned_size 0 the header alone is the policy, not a
+     * consequence of the size, so the text does not call it too large. */
+    context.original_truncated =
+        dsn_rewrite_truncate(req, a, result) && a->max_returned_size > 0;
 
     dsn_render(config, report, &context, &rendered);
     result->outcome = rendered.outcome;
@@ -258,7 +262,8 @@ static void dsn_rewrite_build(const struct dsn_rewrite_request *req,
     result->language = g_strdup(rendered.language);
     result->html = rendered.html;
     rendered.html = NULL;
-    result->from = dsn_rewrite_from(a, host);
+    result->from = dsn_rewrite_from(
+        a, a->reporting_authority ? a->reporting_authority : host);
     dsn_rewrite_copy(req, result, host);
     dsn_render_free(&rendered);
     g_free(host);

@@ -259,10 +259,14 @@ const char *dsn_select_language(const struct dsn_config *config,
         *source = DSN_SELECT_DEFAULT;
         return (found);
     }
-    if (config->default_language)
-        found = dsn_select_match(config, config->default_language);
-    *source = found ? DSN_SELECT_DEFAULT : DSN_SELECT_FALLBACK;
-    return (found);
+    found = NULL;
+    if (config->default_language &&
+        dsn_select_resolve(config, config->default_language, &found)) {
+        *source = DSN_SELECT_DEFAULT;
+        return (found);
+    }
+    *source = DSN_SELECT_FALLBACK;
+    return (NULL);
 }
 
 /* Return true when an entry for entry_audience may serve audience. */

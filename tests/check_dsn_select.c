@@ -436,17 +436,18 @@ static const struct language_case language_cases[] = {
     /* detect_language = false ignores both headers. */
     {language_config, DSN_AUDIENCE_EXTERNAL, "fr", "pt", "de",
      DSN_SELECT_DEFAULT},
-    /* An audience default that no text has: the global default. */
-    {global_config, DSN_AUDIENCE_INTERNAL, NULL, "xx", "de",
+    /* An audience default that no text has: the global default, whose
+     * exact tag names the untagged texts before the tagged de. */
+    {global_config, DSN_AUDIENCE_INTERNAL, NULL, "xx", NULL,
      DSN_SELECT_DEFAULT},
-    {global_config, DSN_AUDIENCE_EXTERNAL, NULL, NULL, "de",
+    {global_config, DSN_AUDIENCE_EXTERNAL, NULL, NULL, NULL,
      DSN_SELECT_DEFAULT},
     /* Nothing detected and no tagged text for any default: NULL, the
-     * untagged texts. */
+     * untagged texts, in the global default language. */
     {untagged_config, DSN_AUDIENCE_INTERNAL, NULL, "xx", NULL,
-     DSN_SELECT_FALLBACK},
+     DSN_SELECT_DEFAULT},
     {untagged_config, DSN_AUDIENCE_INTERNAL, NULL, NULL, NULL,
-     DSN_SELECT_FALLBACK},
+     DSN_SELECT_DEFAULT},
     /* A detected tag naming the global default selects the untagged
      * texts, before a tagged language of lower weight. */
     {untagged_config, DSN_AUDIENCE_EXTERNAL, "en", "de", NULL,

@@ -417,10 +417,7 @@ lab_sinks_stop() {
         lab_wait_exit "$pid" 5 || kill -KILL "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
     done
-    # Seconds that sendmail, smtp-source and postqueue may take.
-LAB_COMMAND_TIMEOUT=${LAB_COMMAND_TIMEOUT:-30}
-
-LAB_SINK_PIDS=()
+    LAB_SINK_PIDS=()
 }
 
 lab_postfix() {
