@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libconfig.h>
 
@@ -960,6 +961,72 @@ static void dsn_config_syntax_error(struct dsn_config_loader *loader,
     loader->error_count++;
 }
 
+/* Deepest chain of @include files followed by the check below. */
+#define DSN_CONFIG_MAX_INCLUDE_DEPTH 10
+
+/* Return the file name of an "@include" line, or NULL; caller frees. */
+static char *dsn_config_include_name(const char *line)
+{
+    const char *start;
+    const char *end;
+
+    while (*line == ' ' || *line == '\t')
+        line++;
+    if (strncmp(line, "@include", 8) != 0)
+        return (NULL);
+    start = strchr(line + 8, '"');
+    end = start ? strchr(start + 1, '"') : NULL;
+    return (end ? g_strndup(start + 1, end - start - 1) : NULL);
+}
+
+/*
+ * Check that every @include in path names a regular file, before
+ * libconfig reads them: libconfig 1.5 ends the whole process when an
+ * include names a directory.  Includes are relative to dir, as
+ * libconfig resolves them.  Return false after reporting a bad one.
+ */
+static bool dsn_config_check_includes(struct dsn_config_loader *loader,
+                                      const char *path, const char *dir,
+                                      int depth)
+{
+    char *data = NULL;
+    char **lines;
+    bool ok = true;
+
+    if (depth > DSN_CONFIG_MAX_INCLUDE_DEPTH ||
+        !g_file_get_contents(path, &data, NULL, NULL))
+        return (true);
+    lines = g_strsplit(data, "\n", -1);
+    for (int i = 0; lines[i] && ok; i++) {
+        char *name = dsn_config_include_name(lines[i]);
+        char *target;
+        struct stat st;
+
+        if (name == NULL)
+            continue;
+        target = g_path_is_absolute(name) ? g_strdup(name)
+                                          : g_build_filename(dir, name, NULL);
+        if (stat(target, &st) != 0 || !S_ISREG(st.st_mode)) {
+            g_string_append_printf(
+                loader->errors,
+                "%s:%d: @include \"%s\": %s: %s; name"
+                " a config file relative to %s\n",
+                path, i + 1, name, target,
+                stat(target, &st) != 0 ? "not found" : "not a regular file",
+                dir);
+            loader->error_count++;
+            ok = false;
+        } else {
+            ok = dsn_config_check_includes(loader, target, dir, depth + 1);
+        }
+        g_free(target);
+        g_free(name);
+    }
+    g_strfreev(lines);
+    g_free(data);
+    return (ok);
+}
+
 struct dsn_config *dsn_config_load(const char *path, GString *errors)
 {
     struct dsn_config_loader loader = {
@@ -974,7 +1041,9 @@ struct dsn_config *dsn_config_load(const char *path, GString *errors)
     config_set_include_dir(&cf, dir);
     loader.config = g_new0(struct dsn_config, 1);
     loader.config->path = g_strdup(path);
-    if (config_read_file(&cf, path) != CONFIG_TRUE) {
+    if (!dsn_config_check_includes(&loader, path, dir, 0)) {
+        /* Reported; libconfig must not read the file. */
+    } else if (config_read_file(&cf, path) != CONFIG_TRUE) {
         dsn_config_syntax_error(&loader, &cf);
     } else {
         root = config_root_setting(&cf);

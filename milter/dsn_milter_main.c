@@ -203,8 +203,10 @@ static bool dsn_milter_drop(const char *user, const char *socket)
 
 static bool dsn_milter_write_pidfile(const char *path)
 {
+    mode_t old = umask(022);
     FILE *fp = fopen(path, "w");
 
+    umask(old);
     if (fp == NULL || fprintf(fp, "%ld\n", (long) getpid()) < 0 ||
         fclose(fp) != 0) {
         dsn_milter_error("cannot write pid file %s: %s\n", path,
@@ -248,9 +250,17 @@ int main(int argc, char **argv)
 
     dsn_milter_options(argc, argv, &opts);
     dsn_milter_foreground = opts.foreground;
+    /* daemon() changes to /, where a relative path would not reload. */
+    opts.config_path = g_canonicalize_filename(opts.config_path, NULL);
     openlog("dsn-milter", LOG_PID | (opts.foreground ? LOG_PERROR : 0),
             LOG_MAIL);
     setlogmask(LOG_UPTO(dsn_milter_verbose > 0 ? LOG_DEBUG : LOG_INFO));
+    if (opts.user && getpwnam(opts.user) == NULL) {
+        dsn_milter_error("user \"%s\" not found; create it or name another"
+                         " with -u\n",
+                         opts.user);
+        return (1);
+    }
     if (!dsn_milter_init(opts.config_path))
         return (1);
     umask(007);
@@ -266,10 +276,19 @@ int main(int argc, char **argv)
         dsn_milter_unlink(opts.socket);
         return (1);
     }
+    if (access(opts.config_path, R_OK) != 0)
+        syslog(LOG_WARNING,
+               "config: %s is not readable by this user (%s); a changed"
+               " file cannot be reloaded",
+               opts.config_path, strerror(errno));
     syslog(LOG_INFO, "starting dsn-milter %s on %s with %s", PACKAGE_VERSION,
            opts.socket, opts.config_path);
     rc = smfi_main();
     syslog(LOG_INFO, "stopping dsn-milter");
+    /* After dropping privileges these may fail; that is harmless. */
+    dsn_milter_unlink(opts.socket);
+    if (opts.pidfile)
+        unlink(opts.pidfile);
     dsn_milter_shutdown();
     return (rc == MI_SUCCESS ? 0 : 1);
 }

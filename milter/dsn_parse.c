@@ -648,6 +648,10 @@ static int dsn_parse_parts(const char *body, size_t len,
         *why = "first part is not human-readable text";
         return (-1);
     }
+    if (parts[1].content.end - parts[1].content.start > DSN_PARSE_MAX_STATUS) {
+        *why = "delivery-status part larger than 1 MiB";
+        return (-1);
+    }
     if (!dsn_parse_status_part(body, &parts[1], report)) {
         *why = "delivery-status part has no recipient fields";
         return (-1);

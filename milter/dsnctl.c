@@ -23,6 +23,7 @@
 #include "dsn_json.h"
 #include "dsn_parse.h"
 #include "dsn_rewrite.h"
+#include "dsn_select.h"
 #include "dsn_util.h"
 
 #define DSNCTL_EXIT_ERROR 2
@@ -279,6 +280,13 @@ static int dsnctl_render(const struct dsnctl_options *opts, const char *path)
     req.hostname = opts->hostname;
     req.audience = opts->audience;
     req.language = opts->language;
+    if (opts->language && dsn_select_match(config, opts->language) == NULL &&
+        g_ascii_strncasecmp(config->default_language, opts->language,
+                            strcspn(opts->language, "-_")) != 0)
+        fprintf(stderr,
+                "dsnctl: no texts in language \"%s\"; the notice is"
+                " rendered in the language selection would choose\n",
+                opts->language);
     req.html = opts->html;
     dsn_rewrite(&req, &result);
     if (result.action == DSN_REWRITE_PASS) {

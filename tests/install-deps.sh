@@ -14,4 +14,4 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     build-essential autoconf automake libtool pkg-config \
     libmilter-dev libconfig-dev check libgmime-3.0-dev libjson-glib-dev \
-    postfix miltertest iproute2 procps chromium fonts-noto-cjk >/dev/null
+    postfix iproute2 procps chromium fonts-noto-cjk >/dev/null
