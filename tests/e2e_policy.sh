@@ -48,6 +48,7 @@ if [ "$(id -u)" != 0 ]; then
     exit 77
 fi
 . "$script_dir/lab/postfix-lab.sh" || exit 1
+. "$script_dir/lab/checks.sh" || exit 1
 if ! lab_find_sbin >/dev/null; then
     echo "SKIP: postfix, smtp-sink or smtp-source not found" \
         "(install the postfix package)"
@@ -79,47 +80,9 @@ POSTMASTER_COPY_TO=postmaster@$POSTMASTER_DOMAIN
 LOOP_RCPT=list@$LOOP_DOMAIN
 REPORTING_AUTHORITY=mx.example.org
 
-PASSED=0
-FAILED=0
-SHOW_FILES=()
 WAIT_SECONDS=20
 BODY_LINE="E2E-ORIGINAL-BODY: this line must come back only when allowed."
 LARGE_END="E2E-LARGE-END: last line of a 216 kB body."
-
-pass() {
-    PASSED=$((PASSED + 1))
-    echo "PASS: $*"
-}
-
-# fail NAME [FILE]: FILE is printed once all checks have run.
-fail() {
-    FAILED=$((FAILED + 1))
-    echo "FAIL: $1"
-    if [ -n "${2:-}" ]; then
-        SHOW_FILES+=("$2")
-    fi
-}
-
-# check NAME FILE COMMAND...: pass when COMMAND succeeds.
-check() {
-    local name=$1 show=$2
-    shift 2
-
-    if "$@"; then
-        pass "$name"
-    else
-        fail "$name" "$show"
-    fi
-}
-
-contains() {
-    grep -qF -- "$1"
-}
-
-# True when the decoded part N of FILE contains STRING.
-part_contains() {
-    lab_mime_text "$1" "$2" | contains "$3"
-}
 
 # True when part N of FILE exists and its decoded text lacks STRING.
 part_lacks() {

@@ -1,9 +1,12 @@
 #!/bin/sh
 # golden.sh - compare "dsnctl render" output with reviewed expected files
 #
-# Every tests/golden/NN-name.eml is rendered with tests/golden/golden.conf
-# and --hostname mx.example.test, and standard output must equal
-# NN-name.out byte for byte.  Optional files next to the input:
+# Every NN-name.eml of a case directory (default tests/golden) is
+# rendered with the directory's golden.conf (or GOLDEN_CONFIG) and
+# --hostname mx.example.test, and standard output must equal NN-name.out
+# byte for byte.  Optional files:
+#
+#   golden.args    dsnctl options for every case of the directory
 #
 #   NN-name.args   extra dsnctl options, one per line, without spaces
 #                  (for example --foreign)
@@ -18,7 +21,8 @@
 # never writes them.
 #
 # Environment: top_srcdir and top_builddir, as set by make check; both
-# default to the directory above this script.
+# default to the directory above this script.  GOLDEN_CASES names another
+# case directory and GOLDEN_CONFIG another config.
 #
 # Exit status: 0 all cases matched, 1 a case failed or a file is missing.
 
@@ -26,9 +30,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$here/..}
 top_builddir=${top_builddir:-$top_srcdir}
 dsnctl=$top_builddir/milter/dsnctl
-golden=$top_srcdir/tests/golden
-config=$golden/golden.conf
+golden=${GOLDEN_CASES:-$top_srcdir/tests/golden}
+config=${GOLDEN_CONFIG:-$golden/golden.conf}
+name=$(basename "$golden")
 hostname=mx.example.test
+common_args=
+if [ -f "$golden/golden.args" ]; then
+    common_args=$(cat "$golden/golden.args")
+fi
 
 if [ ! -x "$dsnctl" ]; then
     echo "FAIL: $dsnctl not found or not executable; run make first"
@@ -39,7 +48,7 @@ if [ ! -f "$config" ]; then
     exit 1
 fi
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/golden.XXXXXX") || exit 1
+work=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -81,10 +90,10 @@ run_case() {
         return
     fi
 
-    # $args is split on white space on purpose: one option per word.
+    # The options are split on white space on purpose: one per word.
     # shellcheck disable=SC2086
-    "$dsnctl" -c "$config" --hostname "$hostname" $args render "$input" \
-        >"$work/out" 2>"$work/err"
+    timeout 10 "$dsnctl" -c "$config" --hostname "$hostname" \
+        $common_args $args render "$input" >"$work/out" 2>"$work/err"
     rc=$?
 
     # ASan and UBSan exit with status 1, the status of a pass-through.
@@ -133,5 +142,5 @@ for output in "$golden"/[0-9][0-9]-*.out; do
     fi
 done
 
-echo "golden: $passed passed, $failed failed"
+echo "$name: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
