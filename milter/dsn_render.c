@@ -251,10 +251,20 @@ static GString *dsn_render_document(const char *body, const char *subject,
     }
     g_string_append(doc, ">\n<head>\n<meta charset=\"utf-8\">\n<title>");
     dsn_html_escape(doc, subject);
-    g_string_append(doc, "</title>\n</head>\n<body style=\"font-family:"
-                         " sans-serif; line-height: 1.4\">\n");
+    /* Inline styles only: many mail readers drop a <style> element. */
+    g_string_append(doc, "</title>\n</head>\n<body style=\"margin: 0;"
+                         " padding: 24px; background: #f4f5f7;\">\n"
+                         "<div style=\"max-width: 640px; margin: 0 auto;"
+                         " padding: 24px 32px; background: #ffffff;"
+                         " border: 1px solid #d9dce1; border-radius: 6px;"
+                         " font-family: Arial, Helvetica, sans-serif;"
+                         " font-size: 15px; line-height: 1.5;"
+                         " color: #1f2328;\">\n<h1 style=\"margin: 0 0 16px;"
+                         " font-size: 19px; color: #1f2328;\">");
+    dsn_html_escape(doc, subject);
+    g_string_append(doc, "</h1>\n");
     g_string_append(doc, body);
-    g_string_append(doc, "\n</body>\n</html>\n");
+    g_string_append(doc, "\n</div>\n</body>\n</html>\n");
     return (doc);
 }
 

@@ -493,18 +493,23 @@ static struct dsn_config *load_config(const char *config_text, GString *errors)
     return (config);
 }
 
-/* Return the text between the <body ...> tag and </body> (caller frees). */
+/*
+ * Return the rendered notice inside the document: the text after the
+ * heading of the styled frame, up to the frame's end (caller frees).
+ * The frame is the renderer's own markup, not a template's.
+ */
 static char *document_body(const char *html)
 {
     const char *start = strstr(html, "<body");
     const char *end;
 
     ck_assert_msg(start != NULL, "no <body> in the document:\n%s", html);
-    start = strchr(start, '>');
-    ck_assert_msg(start != NULL, "unterminated <body> tag:\n%s", html);
-    start++;
-    end = strstr(start, "</body>");
-    ck_assert_msg(end != NULL, "no </body> in the document:\n%s", html);
+    start = strstr(start, "</h1>\n");
+    ck_assert_msg(start != NULL, "no heading in the document:\n%s", html);
+    start += strlen("</h1>\n");
+    end = strstr(start, "\n</div>\n</body>");
+    ck_assert_msg(end != NULL, "no end of the frame in the document:\n%s",
+                  html);
     return (g_strndup(start, (gsize) (end - start)));
 }
 
