@@ -39,4 +39,10 @@ echo "== distcheck"
     tail -50 build/distcheck.log
     exit 1
 }
-echo "run-all: all passed"
+# One closing line for the two test runs (the plain and the sanitizer
+# build); make distcheck repeats the first run and is not counted again.
+count() {
+    sed -n "s/^# $1: *//p" build/test-suite.log build-asan/test-suite.log |
+        awk '{ n += $1 } END { print n + 0 }'
+}
+echo "run-all: $(count PASS) passed, $(count FAIL) failed, $(count SKIP) skipped"
