@@ -132,6 +132,13 @@ bool dsn_parse_is_report(const char *content_type, char **boundary);
 bool dsn_parse_original_end(const char *body, size_t body_len,
                             struct dsn_report *report);
 
+/*
+ * Return the address in a recipient field value such as
+ * "rfc822; <user@example> (comment)": the text after the address type,
+ * without comments, angle brackets and white space.  Caller frees.
+ */
+char *dsn_parse_address(const char *value);
+
 /* Release everything a report owns and zero it. */
 void dsn_parse_free(struct dsn_report *report);
 

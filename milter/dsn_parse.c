@@ -31,8 +31,9 @@
 struct dsn_parse_part {
     struct dsn_span whole;
     struct dsn_span content;
-    char *content_type; /* unfolded value, or NULL */
-    char *encoding;     /* Content-Transfer-Encoding, or NULL */
+    GMimeContentType *type; /* parsed Content-Type, or NULL when absent */
+    bool type_invalid;      /* a Content-Type GMime could not parse */
+    char *encoding;         /* Content-Transfer-Encoding, or NULL */
 };
 
 void dsn_headers_add(struct dsn_headers *headers, const char *name,
@@ -256,7 +257,13 @@ static bool dsn_parse_part_headers(const char *body,
 
         part->content.start = end;
         part->content.end = part->whole.end;
-        part->content_type = type ? dsn_util_unfold(type) : NULL;
+        if (type) {
+            char *unfolded = dsn_util_unfold(type);
+
+            part->type = dsn_parse_content_type(unfolded);
+            part->type_invalid = part->type == NULL;
+            g_free(unfolded);
+        }
         part->encoding = cte ? dsn_util_unfold(cte) : NULL;
     }
     dsn_headers_free(&headers);
@@ -265,26 +272,22 @@ static bool dsn_parse_part_headers(const char *body,
 
 static void dsn_parse_part_free(struct dsn_parse_part *part)
 {
-    g_free(part->content_type);
+    if (part->type)
+        g_object_unref(part->type);
     g_free(part->encoding);
 }
 
-/* Return true when the part's type is type/subtype. */
+/*
+ * Return true when the part's type is type/subtype.  A part without
+ * Content-Type is text/plain (RFC 2045 section 5.2).
+ */
 static bool dsn_parse_part_is(const struct dsn_parse_part *part,
                               const char *type, const char *subtype)
 {
-    GMimeContentType *ct;
-    bool is;
-
-    if (part->content_type == NULL)
-        return (g_ascii_strcasecmp(type, "text") == 0 &&
+    if (part->type == NULL)
+        return (!part->type_invalid && g_ascii_strcasecmp(type, "text") == 0 &&
                 g_ascii_strcasecmp(subtype, "plain") == 0);
-    ct = dsn_parse_content_type(part->content_type);
-    if (ct == NULL)
-        return (false);
-    is = g_mime_content_type_is_type(ct, type, subtype);
-    g_object_unref(ct);
-    return (is);
+    return (g_mime_content_type_is_type(part->type, type, subtype));
 }
 
 /* Store a sanitized, unfolded copy of value in *slot unless set. */
@@ -299,8 +302,7 @@ static void dsn_parse_set(char **slot, const char *value)
     g_free(unfolded);
 }
 
-/* Return the address in "rfc822; <user@example> (comment)". */
-static char *dsn_parse_address(const char *value)
+char *dsn_parse_address(const char *value)
 {
     const char *semi = strchr(value, ';');
     const char *p = semi ? semi + 1 : value;

@@ -135,17 +135,6 @@ static char *dsn_redact_address_type(const char *value)
     return (g_strstrip(type));
 }
 
-/* Return the address in an Original-Recipient value; caller frees. */
-static char *dsn_redact_original_address(const char *value)
-{
-    const char *semi = strchr(value, ';');
-    const char *p = semi ? semi + 1 : value;
-
-    while (*p == ' ' || *p == '\t' || *p == '<')
-        p++;
-    return (g_strndup(p, strcspn(p, "> \t\r\n(")));
-}
-
 /* Show the address the sender wrote in place of the expanded one. */
 static void dsn_redact_expansion(struct dsn_recipient *r)
 {
@@ -154,7 +143,7 @@ static void dsn_redact_expansion(struct dsn_recipient *r)
 
     if (r->original_recipient == NULL)
         return;
-    address = dsn_redact_original_address(r->original_recipient);
+    address = dsn_parse_address(r->original_recipient);
     type = dsn_redact_address_type(r->original_recipient);
     g_free(r->final_recipient);
     r->final_recipient = g_strdup_printf("%s; %s", type, address);
@@ -276,7 +265,7 @@ static void dsn_redact_decide(const struct dsn_config *config,
         else if (a->hide_expansion && orig &&
                  g_ascii_strcasecmp(f->name, "Final-Recipient") == 0) {
             char *ov = dsn_redact_value(orig);
-            char *addr = dsn_redact_original_address(ov);
+            char *addr = dsn_parse_address(ov);
             char *type = dsn_redact_address_type(ov);
 
             f->replacement = g_strdup_printf("%s; %s", type, addr);

@@ -503,32 +503,10 @@ scenario_foreign() {
         file_lacks "$file" "E2E-"
 }
 
-show_context() {
-    local file
-
-    echo "---- context of the failed checks"
-    for file in $(printf '%s\n' "${SHOW_FILES[@]}" | sort -u); do
-        case $file in
-            "$LAB_LOG" | "$LAB_MILTER_LOG") continue ;;
-        esac
-        echo "---- $file"
-        head -n 150 "$file"
-    done
-    echo "---- tail of the Postfix log $LAB_LOG"
-    tail -n 40 "$LAB_LOG"
-    echo "---- tail of the milter log $LAB_MILTER_LOG"
-    tail -n 40 "$LAB_MILTER_LOG" 2>/dev/null
-}
-
 main() {
     local lab
 
-    mkdir -p "$RUN_DIR" || exit 1
-    if ! lab_reachable_by_nobody "$RUN_DIR"; then
-        echo "# $RUN_DIR is not searchable by user nobody; using /tmp"
-        RUN_DIR=/tmp
-    fi
-    lab=$(mktemp -d "$RUN_DIR/e2e.XXXXXX") || exit 1
+    lab=$(lab_run_dir "$RUN_DIR" e2e) || exit 1
     lab_create "$lab" || exit 1
     echo "# lab $LAB_DIR: smtpd 127.0.0.1:$LAB_SMTPD_PORT, peers" \
         "$LAB_REJECT_PORT (550) $LAB_DEFER_PORT (450)" \

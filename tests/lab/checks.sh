@@ -43,3 +43,35 @@ contains() {
 part_contains() {
     lab_mime_text "$1" "$2" | contains "$3"
 }
+
+# Print the files named by failed checks and the tails of both logs.
+show_context() {
+    local file
+
+    echo "---- context of the failed checks"
+    for file in $(printf '%s\n' "${SHOW_FILES[@]}" | sort -u); do
+        case $file in
+            "$LAB_LOG" | "$LAB_MILTER_LOG") continue ;;
+        esac
+        echo "---- $file"
+        head -n 150 "$file"
+    done
+    echo "---- tail of the Postfix log $LAB_LOG"
+    tail -n 40 "$LAB_LOG"
+    echo "---- tail of the milter log $LAB_MILTER_LOG"
+    tail -n 40 "$LAB_MILTER_LOG" 2>/dev/null
+}
+
+# lab_run_dir DIR PREFIX: make a new lab directory under DIR, or under
+# /tmp when user nobody (the capture transport's user) cannot reach DIR,
+# and print its path.
+lab_run_dir() {
+    local dir=$1
+
+    mkdir -p "$dir" || return 1
+    if ! lab_reachable_by_nobody "$dir"; then
+        echo "# $dir is not searchable by user nobody; using /tmp" >&2
+        dir=/tmp
+    fi
+    mktemp -d "$dir/$2.XXXXXX"
+}
