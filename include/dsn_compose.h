@@ -28,10 +28,11 @@ void dsn_compose_alternative(const char *text, const char *html,
                              const char *boundary, GString *out);
 
 /*
- * Return the Subject value for text (UTF-8, one line): unchanged when it
- * is printable ASCII, else RFC 2047 base64 words of whole characters;
- * folded with "\n\t" where a line would pass 78 characters.  No word
- * but the last ends in "=" padding: GMime 3.2 joins adjacent words
+ * Return the Subject value for text (UTF-8, one line).  Printable ASCII
+ * stays as it is.  Otherwise the leading ASCII words stay, and the rest
+ * becomes RFC 2047 base64 words of whole characters.  The value is folded
+ * with "\n\t" where a line would pass 78 characters.  No word but the
+ * last ends in "=" padding, because GMime 3.2.13 joins adjacent words
  * before decoding and stops at padding inside the joined text.
  */
 char *dsn_compose_subject(const char *text);

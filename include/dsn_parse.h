@@ -67,7 +67,7 @@ enum dsn_parse_original_type {
     DSN_ORIGINAL_ENCODED,        /* one of these, but transfer-encoded */
 };
 
-/* What a DSN contains, and where its parts are. */
+/* The fields of a DSN and the byte ranges of its parts. */
 struct dsn_report {
     enum dsn_parse_kind kind;
     bool global; /* message/global-delivery-status */
@@ -110,11 +110,11 @@ struct dsn_report {
 /*
  * Parse a message.  Return 0 with report->kind set (DSN_PARSE_NONE for a
  * message that is not a DSN), or -1 when the message claims to be a DSN
- * but cannot be read; *why then names the problem in a static string.
+ * but cannot be read; *reason then names the problem in a static string.
  */
 int dsn_parse_message(const struct dsn_headers *headers, const char *body,
                       size_t body_len, struct dsn_report *report,
-                      const char **why);
+                      const char **reason);
 
 /*
  * Parse the Content-Type value of a message.  Return true for a

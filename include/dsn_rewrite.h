@@ -3,10 +3,11 @@
  *
  * Given a message as a milter receives it (header fields, body, envelope),
  * decide whether to rewrite it and build the new human-readable part and
- * Subject.  The caller writes the result back with dsn_rewrite_pieces():
- * the new body is the old one with the first part replaced and, when a
- * policy asks for it, the delivery-status part redacted and the returned
- * message cut to its header; every other byte stays as it came.
+ * Subject.  The caller writes the result back with dsn_rewrite_pieces().
+ * The new body is the old one with the first part replaced.  When the
+ * audience's settings require it, the delivery-status part is also
+ * redacted and the returned message cut to its header.  Every other byte
+ * stays as it came.
  */
 #ifndef DSN_REWRITE_H
 #define DSN_REWRITE_H
@@ -40,8 +41,8 @@ enum dsn_rewrite_action {
 
 struct dsn_rewrite_result {
     enum dsn_rewrite_action action;
-    const char *why; /* reason for PASS, static */
-    bool failed;     /* PASS because of an error, not policy */
+    const char *reason; /* cause of a PASS, a static string */
+    bool failed;        /* PASS because of an error, not policy */
     struct dsn_report report;
     enum dsn_outcome outcome;
     GString *part;           /* new first part: header and content */

@@ -41,11 +41,11 @@ bool dsn_select_private_address(const char *text);
 
 /*
  * Return the language tag whose texts the DSN gets, as the config spells
- * it, or NULL for the texts that have no language tag.  Tries each tag
- * of the original's Content-Language, then Accept-Language and
- * X-Accept-Language by q-value (when the audience detects languages),
- * then the audience's default_language, then the global one; each tag
- * exactly, then its primary subtag.  A tag naming the global
+ * it, or NULL for the texts that have no language tag.  When the audience
+ * detects languages, tries each tag of the original's Content-Language,
+ * then of Accept-Language or X-Accept-Language by q-value.  Then it tries
+ * the audience's default_language and the global one.  Each tag is tried
+ * exactly, then by its primary subtag.  A tag naming the global
  * default_language selects the texts without a tag (NULL) unless some
  * texts carry that tag.
  */

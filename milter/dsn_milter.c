@@ -8,9 +8,9 @@
  * accepted as soon as that is known, so the MTA stops sending it.
  *
  * Config reload: at each new connection the file's modification time is
- * compared with the loaded one; a changed file is loaded and replaces the
- * shared config unless it has errors.  A connection keeps a reference to
- * the config it started with.
+ * compared with that of the loaded file.  A changed file is loaded and
+ * replaces the shared config unless it has errors.  A connection keeps a
+ * reference to the config it started with.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -192,12 +192,12 @@ static void dsn_milter_queue_id(SMFICTX *smfi, struct dsn_milter_context *ctx)
 
 /* Log a message left as it came, at notice, or err when it failed. */
 static void dsn_milter_pass(const struct dsn_milter_context *ctx,
-                            const char *why, bool failed)
+                            const char *reason, bool failed)
 {
     syslog(failed ? LOG_ERR : LOG_NOTICE,
            "%s: DSN passed through"
            " unchanged: %s",
-           ctx->queue_id, why);
+           ctx->queue_id, reason);
 }
 
 static sfsistat dsn_milter_connect(SMFICTX *smfi, char *host, _SOCK_ADDR *addr)
@@ -431,7 +431,7 @@ static sfsistat dsn_milter_eom(SMFICTX *smfi)
     req.local = dsn_rewrite_sender_is_local(ctx->sender);
     dsn_rewrite(&req, &result);
     if (result.action == DSN_REWRITE_PASS)
-        dsn_milter_pass(ctx, result.why, result.failed);
+        dsn_milter_pass(ctx, result.reason, result.failed);
     else if (dsn_milter_apply(smfi, ctx, &result))
         dsn_milter_log_rewrite(ctx, &result);
     dsn_rewrite_free(&result);

@@ -171,9 +171,9 @@ static void dsn_milter_unlink(const char *socket)
 }
 
 /*
- * Give a unix socket to user's group, so that an MTA in that group can
- * connect after privileges are dropped; then switch to user and its
- * groups.  Return false with a message on error.
+ * Give a unix socket to user and its group, so that an MTA in that group
+ * can still connect after privileges are dropped.  Then switch to user
+ * and its groups.  Return false with a message on error.
  */
 static bool dsn_milter_drop(const char *user, const char *socket)
 {

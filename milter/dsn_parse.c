@@ -626,41 +626,41 @@ static int dsn_parse_locate(const char *body, size_t len, const char *boundary,
 /* Check the located parts and read them into report. */
 static int dsn_parse_parts(const char *body, size_t len,
                            struct dsn_parse_part *parts, int count,
-                           struct dsn_report *report, const char **why)
+                           struct dsn_report *report, const char **reason)
 {
     for (int i = 0; i < count; i++) {
         if (!dsn_parse_part_headers(body, &parts[i])) {
-            *why = "malformed MIME part header";
+            *reason = "malformed MIME part header";
             return (-1);
         }
     }
     if (count < 2) {
-        *why = "delivery-status part not found";
+        *reason = "delivery-status part not found";
         return (-1);
     }
     if (dsn_parse_part_is(&parts[1], "message", "global-delivery-status"))
         report->global = true;
     else if (!dsn_parse_part_is(&parts[1], "message", "delivery-status")) {
-        *why = "second part is not message/delivery-status";
+        *reason = "second part is not message/delivery-status";
         return (-1);
     }
     if (!dsn_parse_part_is(&parts[0], "text", "plain") &&
         !dsn_parse_part_is(&parts[0], "text", "html") &&
         !dsn_parse_part_is(&parts[0], "multipart", "alternative")) {
-        *why = "first part is not human-readable text";
+        *reason = "first part is not human-readable text";
         return (-1);
     }
     if (parts[1].content.end - parts[1].content.start > DSN_PARSE_MAX_STATUS) {
-        *why = "delivery-status part larger than 1 MiB";
+        *reason = "delivery-status part larger than 1 MiB";
         return (-1);
     }
     if (!dsn_parse_status_part(body, &parts[1], report)) {
-        *why = "delivery-status part has no recipient fields";
+        *reason = "delivery-status part has no recipient fields";
         return (-1);
     }
     for (size_t i = 0; i < report->recipient_count; i++) {
         if (!report->recipients[i].status_valid) {
-            *why = "invalid or missing Status field";
+            *reason = "invalid or missing Status field";
             return (-1);
         }
     }
@@ -677,7 +677,7 @@ static int dsn_parse_parts(const char *body, size_t len,
 
 int dsn_parse_message(const struct dsn_headers *headers, const char *body,
                       size_t body_len, struct dsn_report *report,
-                      const char **why)
+                      const char **reason)
 {
     struct dsn_parse_part parts[3];
     int count;
@@ -686,7 +686,7 @@ int dsn_parse_message(const struct dsn_headers *headers, const char *body,
     memset(report, 0, sizeof(*report));
     memset(parts, 0, sizeof(parts));
     report->kind = DSN_PARSE_NONE;
-    *why = NULL;
+    *reason = NULL;
     if (!dsn_parse_is_report(dsn_headers_get(headers, "Content-Type"),
                              &report->boundary))
         return (0);
@@ -694,10 +694,10 @@ int dsn_parse_message(const struct dsn_headers *headers, const char *body,
     dsn_parse_newline(body, body_len, report);
     count = dsn_parse_locate(body, body_len, report->boundary, parts);
     if (count == 0) {
-        *why = "MIME boundary not found in the body";
+        *reason = "MIME boundary not found in the body";
         return (-1);
     }
-    rc = dsn_parse_parts(body, body_len, parts, count, report, why);
+    rc = dsn_parse_parts(body, body_len, parts, count, report, reason);
     for (int i = 0; i < count; i++)
         dsn_parse_part_free(&parts[i]);
     return (rc);

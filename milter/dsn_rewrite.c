@@ -278,15 +278,15 @@ void dsn_rewrite(const struct dsn_rewrite_request *req,
     memset(result, 0, sizeof(*result));
     result->action = DSN_REWRITE_PASS;
     if (dsn_parse_message(req->headers, req->body, req->body_len, report,
-                          &result->why) < 0) {
+                          &result->reason) < 0) {
         result->failed = true;
         return;
     }
     if (report->kind == DSN_PARSE_NONE) {
-        result->why = "not a DSN";
+        result->reason = "not a DSN";
         return;
     }
-    if ((result->why = dsn_rewrite_policy(req)) != NULL)
+    if ((result->reason = dsn_rewrite_policy(req)) != NULL)
         return;
     sender = dsn_rewrite_bare_address(req->recipient);
     dsn_rewrite_build(req, result, sender);

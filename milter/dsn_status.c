@@ -20,7 +20,7 @@
  * how specific a matching pattern is, so the most specific entry can win.
  *
  * dsn_status_describe() returns titles from a static table indexed by
- * subject and detail, so a lookup is two array reads.  The table holds
+ * subject and detail, so a lookup is two array reads.  The table contains
  * the detail codes of RFC 3463 and the IANA "SMTP Enhanced Status Codes"
  * registry (RFC 5248) with the later registrations up to X.7.30
  * (REQUIRETLS, RFC 8689).  A code registered after that falls back to

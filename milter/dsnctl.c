@@ -239,10 +239,10 @@ static void dsnctl_put_message(const GString *input, size_t body_offset,
 }
 
 /* Print the message unchanged and the reason; return the pass status. */
-static int dsnctl_pass(const GString *input, const char *why, bool failed)
+static int dsnctl_pass(const GString *input, const char *reason, bool failed)
 {
     fwrite(input->str, 1, input->len, stdout);
-    fprintf(stderr, "dsnctl: passed through unchanged: %s%s\n", why,
+    fprintf(stderr, "dsnctl: passed through unchanged: %s%s\n", reason,
             failed ? " (the message could not be parsed)" : "");
     return (1);
 }
@@ -290,7 +290,7 @@ static int dsnctl_render(const struct dsnctl_options *opts, const char *path)
     req.html = opts->html;
     dsn_rewrite(&req, &result);
     if (result.action == DSN_REWRITE_PASS) {
-        rc = dsnctl_pass(input, result.why, result.failed);
+        rc = dsnctl_pass(input, result.reason, result.failed);
     } else if (opts->html) {
         fwrite(result.html->str, 1, result.html->len, stdout);
         rc = 0;
@@ -311,7 +311,7 @@ static int dsnctl_parse(const char *path)
 {
     struct dsn_headers headers = {0};
     struct dsn_report report = {0};
-    const char *why = NULL;
+    const char *reason = NULL;
     GString *input;
     size_t body_offset = 0;
     char *json;
@@ -320,16 +320,17 @@ static int dsnctl_parse(const char *path)
     if (!dsnctl_read(path, &input))
         return (DSNCTL_EXIT_ERROR);
     if (!dsn_headers_split(input->str, input->len, &headers, &body_offset))
-        why = "no header block";
+        reason = "no header block";
     else if (dsn_parse_message(&headers, input->str + body_offset,
-                               input->len - body_offset, &report, &why) == 0 &&
+                               input->len - body_offset, &report,
+                               &reason) == 0 &&
              report.kind == DSN_PARSE_NONE)
-        why = "not a DSN";
-    json = dsn_json_report(&report, why);
+        reason = "not a DSN";
+    json = dsn_json_report(&report, reason);
     puts(json);
-    rc = why ? 1 : 0;
-    if (why)
-        fprintf(stderr, "dsnctl: %s: %s\n", path, why);
+    rc = reason ? 1 : 0;
+    if (reason)
+        fprintf(stderr, "dsnctl: %s: %s\n", path, reason);
     g_free(json);
     dsn_parse_free(&report);
     dsn_headers_free(&headers);

@@ -348,7 +348,7 @@ END_TEST
 
 /* The shipped config */
 
-/* Codes that the shipped config must answer with an entry of their own. */
+/* Codes that the shipped config must cover with an entry of their own. */
 static const char *const shipped_exact_codes[] = {
     "4.3.1", "4.3.2", "4.4.1", "4.4.2", "4.4.7", "5.1.0", "5.1.1", "5.1.3",
     "5.1.4", "5.1.6", "5.1.7", "5.1.8", "5.2.1", "5.2.2", "5.2.3", "5.3.0",

@@ -534,7 +534,7 @@ static void render_html(const struct dsn_config *config, const char *subject,
     ck_assert_msg(result.action == DSN_REWRITE_CHANGE,
                   "the DSN was passed"
                   " through: %s",
-                  result.why ? result.why : "(no reason)");
+                  result.reason ? result.reason : "(no reason)");
     ck_assert_msg(result.audience == DSN_AUDIENCE_EXTERNAL, "the sender is"
                                                             " not external");
     ck_assert_msg(result.html != NULL, "format = \"html\" rendered no"

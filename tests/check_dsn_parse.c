@@ -313,14 +313,14 @@ static void built_free(struct dsn_built *b)
 /* Parse a built message; it must parse as a DSN. */
 static void parse_ok(struct dsn_built *b, struct dsn_report *report)
 {
-    const char *why = "unset";
+    const char *reason = "unset";
     int rc =
-        dsn_parse_message(&b->headers, b->body, b->body_len, report, &why);
+        dsn_parse_message(&b->headers, b->body, b->body_len, report, &reason);
 
     ck_assert_msg(rc == 0, "%s: parse returned %d (%s)", b->name, rc,
-                  STR(why));
-    ck_assert_msg(why == NULL, "%s: parse succeeded with reason \"%s\"",
-                  b->name, why);
+                  STR(reason));
+    ck_assert_msg(reason == NULL, "%s: parse succeeded with reason \"%s\"",
+                  b->name, reason);
     ck_assert_msg(report->kind == DSN_PARSE_DSN,
                   "%s: kind %d, expected"
                   " DSN_PARSE_DSN",
@@ -992,15 +992,15 @@ START_TEST(test_original_end_truncated)
     bool crlf = _i % 2;
     struct dsn_built b;
     struct dsn_report r;
-    const char *why = "unset";
+    const char *reason = "unset";
     struct dsn_span part;
     struct dsn_span content;
 
     build(&postfix_fixture, "truncated", crlf, &b);
     b.body_len = b.parts[2].end;
     ck_assert_msg(
-        dsn_parse_message(&b.headers, b.body, b.body_len, &r, &why) == 0,
-        "%s: parse failed: %s", b.name, STR(why));
+        dsn_parse_message(&b.headers, b.body, b.body_len, &r, &reason) == 0,
+        "%s: parse failed: %s", b.name, STR(reason));
     part = r.original_part;
     content = r.original_content;
     ck_assert_msg(!dsn_parse_original_end(b.body, b.body_len, &r),
@@ -1019,7 +1019,7 @@ END_TEST
 struct error_case {
     const char *label;
     struct dsn_fixture fixture;
-    const char *why; /* substring of the reason */
+    const char *reason; /* substring of the reason */
 };
 
 #define DS_HEADER                                                             \
@@ -1085,21 +1085,21 @@ START_TEST(test_message_error)
     bool crlf = _i % 2;
     struct dsn_built b;
     struct dsn_report r;
-    const char *why = NULL;
+    const char *reason = NULL;
     int rc;
 
     build(&c->fixture, c->label, crlf, &b);
-    rc = dsn_parse_message(&b.headers, b.body, b.body_len, &r, &why);
+    rc = dsn_parse_message(&b.headers, b.body, b.body_len, &r, &reason);
     ck_assert_msg(rc == -1, "%s: parse returned %d, expected -1", b.name, rc);
     ck_assert_msg(r.kind == DSN_PARSE_DSN,
                   "%s: kind %d, expected"
                   " DSN_PARSE_DSN",
                   b.name, (int) r.kind);
-    ck_assert_msg(why != NULL, "%s: no reason given", b.name);
-    ck_assert_msg(why && strstr(why, c->why),
+    ck_assert_msg(reason != NULL, "%s: no reason given", b.name);
+    ck_assert_msg(reason && strstr(reason, c->reason),
                   "%s: reason \"%s\", expected"
                   " \"%s\"",
-                  b.name, STR(why), c->why);
+                  b.name, STR(reason), c->reason);
     dsn_parse_free(&r);
     built_free(&b);
 }
@@ -1126,20 +1126,20 @@ START_TEST(test_message_not_dsn)
     };
     struct dsn_built b;
     struct dsn_report r;
-    const char *why = "unset";
+    const char *reason = "unset";
     int rc;
 
     build(&f, f.header, crlf, &b);
-    rc = dsn_parse_message(&b.headers, b.body, b.body_len, &r, &why);
+    rc = dsn_parse_message(&b.headers, b.body, b.body_len, &r, &reason);
     ck_assert_msg(rc == 0, "%s: parse returned %d", b.name, rc);
     ck_assert_msg(r.kind == DSN_PARSE_NONE,
                   "%s: kind %d, expected"
                   " DSN_PARSE_NONE",
                   b.name, (int) r.kind);
-    ck_assert_msg(why == NULL,
+    ck_assert_msg(reason == NULL,
                   "%s: reason \"%s\" for a message that is"
                   " not a DSN",
-                  b.name, STR(why));
+                  b.name, STR(reason));
     ck_assert_msg(r.recipient_count == 0, "%s: %zu recipients read", b.name,
                   r.recipient_count);
     dsn_parse_free(&r);
@@ -1152,16 +1152,16 @@ START_TEST(test_message_empty_body)
 {
     struct dsn_headers headers = {0};
     struct dsn_report r;
-    const char *why = NULL;
+    const char *reason = NULL;
     int rc;
 
     dsn_headers_add(&headers, "Content-Type",
                     "multipart/report;"
                     " report-type=delivery-status; boundary=E");
-    rc = dsn_parse_message(&headers, "", 0, &r, &why);
+    rc = dsn_parse_message(&headers, "", 0, &r, &reason);
     ck_assert_msg(rc == -1, "empty body: parse returned %d", rc);
-    ck_assert_msg(why && strstr(why, "boundary not found"),
-                  "empty body: reason \"%s\"", STR(why));
+    ck_assert_msg(reason && strstr(reason, "boundary not found"),
+                  "empty body: reason \"%s\"", STR(reason));
     dsn_parse_free(&r);
     dsn_headers_free(&headers);
 }

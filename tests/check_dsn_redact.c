@@ -748,7 +748,7 @@ static void rewrite(const struct dsn_config *config, const struct built_dsn *d,
 
     dsn_rewrite(&req, result);
     ck_assert_msg(result->action == DSN_REWRITE_CHANGE,
-                  "DSN not rewritten: %s", STR(result->why));
+                  "DSN not rewritten: %s", STR(result->reason));
 }
 
 /* Concatenate the pieces of the new body. */
@@ -771,12 +771,12 @@ static GString *splice(const struct built_dsn *d,
 static void parse_body(const struct built_dsn *d, const GString *body,
                        struct dsn_report *report)
 {
-    const char *why = NULL;
+    const char *reason = NULL;
 
     memset(report, 0, sizeof(*report));
     ck_assert_msg(dsn_parse_message(&d->headers, body->str, body->len, report,
-                                    &why) == 0,
-                  "body does not parse: %s\n%s", STR(why), body->str);
+                                    &reason) == 0,
+                  "body does not parse: %s\n%s", STR(reason), body->str);
     ck_assert_msg(report->kind == DSN_PARSE_DSN, "body is not a DSN:\n%s",
                   body->str);
 }

@@ -960,7 +960,7 @@ static void assert_untouched(const struct test_message *msg,
 {
     GString *out = test_splice(msg, result);
     struct dsn_report again = {0};
-    const char *why = NULL;
+    const char *reason = NULL;
     const struct dsn_report *before = &result->report;
     size_t tail = msg->body->len - msg->status_start;
 
@@ -974,8 +974,8 @@ static void assert_untouched(const struct test_message *msg,
                   "bytes from the delivery-status part on changed");
 
     ck_assert_msg(dsn_parse_message(&msg->headers, out->str, out->len, &again,
-                                    &why) == 0,
-                  "rewritten body does not parse: %s", why);
+                                    &reason) == 0,
+                  "rewritten body does not parse: %s", reason);
     ck_assert_int_eq(again.kind, DSN_PARSE_DSN);
     ck_assert_uint_eq(again.status_part.end - again.status_part.start,
                       before->status_part.end - before->status_part.start);
@@ -1013,7 +1013,7 @@ START_TEST(test_rewrite_keeps_other_parts)
     test_build(&msg, &dsn);
     test_rewrite(config, &msg, &result);
     ck_assert_msg(result.action == DSN_REWRITE_CHANGE, "DSN not rewritten: %s",
-                  result.why);
+                  result.reason);
     assert_untouched(&msg, &result);
     if (strcmp(msg.newline, "\r\n") == 0)
         assert_crlf_only(result.part->str, result.part->len, "new part");
@@ -1044,7 +1044,7 @@ START_TEST(test_rewrite_global_report)
     test_build(&msg, &dsn);
     test_rewrite(config, &msg, &result);
     ck_assert_msg(result.action == DSN_REWRITE_CHANGE,
-                  "global DSN not rewritten: %s", result.why);
+                  "global DSN not rewritten: %s", result.reason);
     ck_assert(result.report.global);
     assert_untouched(&msg, &result);
     decoded = subject_decode(result.subject);
@@ -1088,8 +1088,8 @@ START_TEST(test_pass_non_null_sender)
     rewrite_with_envelope(config, "<sender@example.org>", true, &msg, &result);
     ck_assert_int_eq(result.action, DSN_REWRITE_PASS);
     ck_assert_msg(!result.failed, "policy pass marked as failed");
-    ck_assert_msg(result.why && strstr(result.why, "not null"),
-                  "reason \"%s\" does not name the sender", result.why);
+    ck_assert_msg(result.reason && strstr(result.reason, "not null"),
+                  "reason \"%s\" does not name the sender", result.reason);
     ck_assert_msg(result.part == NULL && result.subject == NULL,
                   "PASS left a part or a subject behind");
     dsn_rewrite_free(&result);
@@ -1107,8 +1107,9 @@ START_TEST(test_pass_foreign)
     rewrite_with_envelope(config, "<>", false, &msg, &result);
     ck_assert_int_eq(result.action, DSN_REWRITE_PASS);
     ck_assert_msg(!result.failed, "policy pass marked as failed");
-    ck_assert_msg(result.why && strstr(result.why, "rewrite_foreign"),
-                  "reason \"%s\" does not name rewrite_foreign", result.why);
+    ck_assert_msg(result.reason && strstr(result.reason, "rewrite_foreign"),
+                  "reason \"%s\" does not name rewrite_foreign",
+                  result.reason);
     dsn_rewrite_free(&result);
     test_message_free(&msg);
     dsn_config_free(config);
@@ -1126,7 +1127,7 @@ START_TEST(test_rewrite_foreign_allowed)
     rewrite_with_envelope(config, "<>", false, &msg, &result);
     ck_assert_msg(result.action == DSN_REWRITE_CHANGE,
                   "foreign DSN with rewrite_foreign true passed: %s",
-                  result.why);
+                  result.reason);
     assert_untouched(&msg, &result);
     dsn_rewrite_free(&result);
     test_message_free(&msg);
@@ -1146,8 +1147,9 @@ START_TEST(test_pass_too_large)
                   msg.body->len);
     ck_assert_int_eq(result.action, DSN_REWRITE_PASS);
     ck_assert_msg(!result.failed, "size pass marked as failed");
-    ck_assert_msg(result.why && strstr(result.why, "max_message_size"),
-                  "reason \"%s\" does not name max_message_size", result.why);
+    ck_assert_msg(result.reason && strstr(result.reason, "max_message_size"),
+                  "reason \"%s\" does not name max_message_size",
+                  result.reason);
     dsn_rewrite_free(&result);
     test_message_free(&msg);
     dsn_config_free(config);
@@ -1166,7 +1168,8 @@ START_TEST(test_size_limit_boundary)
     config->max_message_size = msg.body->len;
     test_rewrite(config, &msg, &result);
     ck_assert_msg(result.action == DSN_REWRITE_CHANGE,
-                  "body of exactly max_message_size passed: %s", result.why);
+                  "body of exactly max_message_size passed: %s",
+                  result.reason);
     dsn_rewrite_free(&result);
     config->max_message_size = msg.body->len - 1;
     test_rewrite(config, &msg, &result);
@@ -1207,8 +1210,8 @@ START_TEST(test_pass_not_dsn)
         ck_assert_msg(result.action == DSN_REWRITE_PASS,
                       "Content-Type %s was rewritten", types[i]);
         ck_assert_msg(!result.failed, "%s: marked as failed", types[i]);
-        ck_assert_msg(result.why && strcmp(result.why, "not a DSN") == 0,
-                      "%s: reason \"%s\"", types[i], result.why);
+        ck_assert_msg(result.reason && strcmp(result.reason, "not a DSN") == 0,
+                      "%s: reason \"%s\"", types[i], result.reason);
         dsn_rewrite_free(&result);
         test_message_free(&msg);
     }
@@ -1247,8 +1250,8 @@ START_TEST(test_fail_unparsable)
         ck_assert_msg(result.failed,
                       "unparsable case %zu not marked "
                       "failed (reason \"%s\")",
-                      i, result.why);
-        ck_assert_msg(result.why && *result.why,
+                      i, result.reason);
+        ck_assert_msg(result.reason && *result.reason,
                       "unparsable case %zu has no reason", i);
         ck_assert_msg(result.part == NULL, "case %zu left a part", i);
         dsn_rewrite_free(&result);
@@ -1325,7 +1328,7 @@ START_TEST(test_rewrite_outcome)
     test_build(&msg, &dsn);
     test_rewrite(config, &msg, &result);
     ck_assert_msg(result.action == DSN_REWRITE_CHANGE,
-                  "case %d not rewritten: %s", _i, result.why);
+                  "case %d not rewritten: %s", _i, result.reason);
     ck_assert_msg(result.outcome == c->outcome,
                   "case %d: outcome %s, "
                   "expected %s",
@@ -1363,7 +1366,7 @@ START_TEST(test_rewrite_language)
         test_build(&msg, &dsn);
         test_rewrite(config, &msg, &result);
         ck_assert_msg(result.action == DSN_REWRITE_CHANGE, "not rewritten: %s",
-                      result.why);
+                      result.reason);
         language = part_field(result.part->str, "Content-Language");
         ck_assert_msg(language != NULL, "no Content-Language in:\n%s",
                       result.part->str);
@@ -1410,7 +1413,7 @@ static char *rewrite_block(const struct test_rcpt *rcpts, size_t count)
     test_build(&msg, &dsn);
     test_rewrite(config, &msg, &result);
     ck_assert_msg(result.action == DSN_REWRITE_CHANGE, "not rewritten: %s",
-                  result.why);
+                  result.reason);
     text = part_decode(result.part->str);
     dsn_rewrite_free(&result);
     test_message_free(&msg);
@@ -1478,7 +1481,7 @@ START_TEST(test_rewrite_select_fallback)
     test_build(&msg, &dsn);
     test_rewrite(config, &msg, &result);
     ck_assert_msg(result.action == DSN_REWRITE_CHANGE, "not rewritten: %s",
-                  result.why);
+                  result.reason);
     text = part_decode(result.part->str);
     ck_assert_str_eq(dsn_status_describe(&status), "Mailbox full");
     expected = g_strdup_printf("[a@example.org|5.2.2|%s]",
@@ -1549,7 +1552,7 @@ START_TEST(test_untrusted_subject)
     test_build(&msg, &dsn);
     test_rewrite(config, &msg, &result);
     ck_assert_msg(result.action == DSN_REWRITE_CHANGE, "not rewritten: %s",
-                  result.why);
+                  result.reason);
     assert_subject_folding(result.subject, hostile_subjects[_i]);
     lines = g_strsplit(result.subject, "\n", -1);
     for (int i = 1; lines[i]; i++)
@@ -1610,7 +1613,7 @@ START_TEST(test_untrusted_subject_in_text)
     test_build(&msg, &dsn);
     test_rewrite(config, &msg, &result);
     ck_assert_msg(result.action == DSN_REWRITE_CHANGE, "not rewritten: %s",
-                  result.why);
+                  result.reason);
     content = result.part->str + part_content_offset(result.part->str);
     assert_no_delimiter(content, msg.boundary);
     assert_untouched(&msg, &result);

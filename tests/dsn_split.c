@@ -14,7 +14,7 @@
  *     OUTPUT);
  *   - the body up to the end of the first boundary delimiter line;
  *   - the body from the newline before the second delimiter line to the
- *     end of the message, which holds the delivery-status part and the
+ *     end of the message, which contains the delivery-status part and the
  *     returned message.
  *
  * Delimiter lines follow RFC 2046 section 5.1.1: "--" boundary,

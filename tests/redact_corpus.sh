@@ -6,8 +6,8 @@
 # external audience sets reporting_authority, hide_internal_hosts,
 # hide_postfix_fields and hide_expansion.  Its internal_domains list the
 # reserved example domains that the corpus uses for its reporting and
-# receiving hosts, and private IP addresses are internal whatever the
-# list says.
+# receiving hosts.  Private IP addresses are internal whether listed or
+# not.
 #
 # A file counts as touched when "dsnctl render" rewrites it and the
 # content of its delivery-status part differs between input and output.
